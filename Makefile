@@ -1,0 +1,49 @@
+# Two entry points, each bootstrapping its own virtualenv in .venv:
+#   make demo   - the local stack and a scripted Stripe -> QuickBooks scenario
+#   make test   - lint, types, template checks and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/crm_finance/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: venv demo serve test lint typecheck template-check unit integration monitoring bench clean
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/crm-finance demo
+
+serve: venv
+	$(BIN)/crm-finance serve
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+template-check: venv
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(BIN)/sam validate --lint --template template.yaml
+
+test: lint typecheck template-check
+	$(BIN)/python -m pytest
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+integration: venv
+	$(BIN)/python -m pytest tests/integration
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,90 @@
+"""PostgreSQL connections that survive warm invocations.
+
+One connection per thread: a Lambda instance has one thread, so it reuses one
+connection across invocations; the in-process local stack runs handlers on several
+threads and gets one each. Broken connections are replaced on the next use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from crm_finance.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+class Database:
+    def __init__(
+        self, url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 10_000
+    ) -> None:
+        self._url = url
+        self._connect_timeout = connect_timeout
+        self._statement_timeout_ms = statement_timeout_ms
+        self._local = threading.local()
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def _connection(self) -> psycopg.Connection:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        try:
+            conn = psycopg.connect(
+                self._url,
+                connect_timeout=self._connect_timeout,
+                options=f"-c statement_timeout={self._statement_timeout_ms}",
+                row_factory=dict_row,  # type: ignore[arg-type]
+                application_name="crm-finance",
+                autocommit=True,
+            )
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from exc
+        self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor]:
+        """A cursor inside one transaction; driver failures become ``DatabaseUnavailable``."""
+        import psycopg
+
+        conn = self._connection()
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self.close()
+            raise DatabaseUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from exc
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not raise
+                pass
+
+
+_databases: dict[str, Database] = {}
+_lock = threading.Lock()
+
+
+def database_for(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 10_000) -> Database:
+    """Module-level cache so warm invocations reuse the connection."""
+    with _lock:
+        db = _databases.get(url)
+        if db is None:
+            db = _databases[url] = Database(
+                url, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms
+            )
+        return db

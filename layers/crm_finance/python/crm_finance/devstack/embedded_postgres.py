@@ -1,0 +1,24 @@
+"""A throwaway PostgreSQL server from ``pgserver`` when no DATABASE_URL is given."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+
+class EmbeddedPostgres:
+    def __init__(self) -> None:
+        self._server: Any = None
+        self.url = ""
+
+    def start(self) -> EmbeddedPostgres:
+        import pgserver
+
+        self._server = pgserver.get_server(tempfile.mkdtemp(prefix="crm-pg-"), cleanup_mode="delete")
+        self.url = self._server.get_uri()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

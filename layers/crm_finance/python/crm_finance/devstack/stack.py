@@ -1,0 +1,167 @@
+"""The whole system in one process: embedded PostgreSQL, moto, the QBO emulator, the
+API on :8089 in front of the real handlers, and the SQS event source for the worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crm_finance.devstack.local_aws import LocalAws, apply_environment
+
+STAGE = "local"
+WORKER_FUNCTION = "InvoiceWorkerFunction"
+
+
+@dataclass
+class StackOptions:
+    host: str = "127.0.0.1"
+    api_port: int = 8089
+    database_url: str | None = None
+    state_dir: Path | None = Path(".local")
+    run_event_source: bool = True
+    visibility_timeout: int = 2
+    max_receives: int = 5
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self._started: list[Any] = []
+        self.info: dict[str, Any] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from crm_finance import wiring
+        from crm_finance.adapters.admin_tokens import token_digest
+        from crm_finance.adapters.postgres.migrate import apply_migrations
+        from crm_finance.devstack.api_gateway import LocalApiGateway
+        from crm_finance.devstack.embedded_postgres import EmbeddedPostgres
+        from crm_finance.devstack.lambda_runtime import unload_functions
+        from crm_finance.devstack.qbo_emulator import QboEmulator
+        from crm_finance.devstack.sqs_event_source import SqsEventSource
+
+        opts = self.options
+        database_url = opts.database_url or os.environ.get("DATABASE_URL")
+        if not database_url:
+            pg = EmbeddedPostgres().start()
+            self._started.append(pg)
+            database_url = pg.url
+        apply_migrations(database_url)
+
+        self.aws = LocalAws(opts.host).start()
+        self._started.append(self.aws)
+        self.emulator = QboEmulator(host=opts.host, port=0).start()
+        self._started.append(self.emulator)
+
+        webhook_secret = "whsec_" + secrets.token_urlsafe(24)
+        admin_token = "adm_" + secrets.token_urlsafe(24)
+        metrics_token = "met_" + secrets.token_urlsafe(24)
+        queue_url = self.aws.create_queue_with_dlq(
+            "crm-finance-invoices", visibility_timeout=opts.visibility_timeout,
+            max_receives=opts.max_receives,
+        )
+        stripe_secret_id = self.aws.put_secret(f"crm-finance/{STAGE}/stripe-webhook", webhook_secret)
+
+        env = {
+            **self.aws.environment(),
+            "DATABASE_URL": database_url,
+            "STRIPE_WEBHOOK_SECRET_ID": stripe_secret_id,
+            "INVOICE_QUEUE_URL": queue_url,
+            "QBO_API_BASE_URL": self.emulator.base_url,
+            "QBO_BACKOFF_BASE_SECONDS": "0.05",
+            "QBO_BACKOFF_MAX_SECONDS": "0.5",
+            "QBO_TIMEOUT_SECONDS": "5",
+            "SECRETS_MAX_AGE_SECONDS": "5",
+            "POWERTOOLS_SERVICE_NAME": "crm-finance-local",
+            "POWERTOOLS_METRICS_NAMESPACE": "crm-finance",
+            **opts.extra_env,
+        }
+        apply_environment(env)
+
+        org_id, realm_id, access_token = self._create_demo_org(database_url)
+        admin_secret_id = self.aws.put_secret(
+            f"crm-finance/{STAGE}/admin-tokens",
+            {"tokens": [{"sha256": token_digest(admin_token), "org_id": org_id, "label": "demo"}]},
+        )
+        apply_environment({"ADMIN_TOKENS_SECRET_ID": admin_secret_id})
+        wiring.reset()
+        unload_functions()
+
+        self.api = LocalApiGateway(opts.host, opts.api_port).start()
+        self._started.append(self.api)
+        self.event_source = SqsEventSource(self.aws.client("sqs"), queue_url, WORKER_FUNCTION)
+        if opts.run_event_source:
+            self.event_source.start()
+            self._started.append(self.event_source)
+
+        self.info = {
+            "api_url": self.api.url,
+            "admin_token": admin_token,
+            "org_id": org_id,
+            "metrics_token": metrics_token,
+            "stripe_webhook_secret": webhook_secret,
+            "database_url": database_url,
+            "aws_endpoint_url": self.aws.endpoint_url,
+            "env": {**env, "ADMIN_TOKENS_SECRET_ID": admin_secret_id},
+            "invoice_queue_url": queue_url,
+            "qbo": {
+                "api_url": self.emulator.base_url,
+                "realm_id": realm_id,
+                "access_token": access_token,
+            },
+        }
+        if opts.state_dir is not None:
+            opts.state_dir.mkdir(parents=True, exist_ok=True)
+            path = opts.state_dir / "stack.json"
+            path.write_text(json.dumps(self.info, indent=2) + "\n")
+            path.chmod(0o600)
+
+    def _create_demo_org(self, database_url: str) -> tuple[int, str, str]:
+        from crm_finance.adapters.postgres.database import Database
+        from crm_finance.adapters.postgres.orgs import PostgresOrgs
+
+        db = Database(database_url)
+        try:
+            org_id = PostgresOrgs(db).create("Demo Org")
+            realm_id, access_token = self.connect_org_to_emulator(org_id, db)
+        finally:
+            db.close()
+        return org_id, realm_id, access_token
+
+    def connect_org_to_emulator(self, org_id: int, db: Any) -> tuple[str, str]:
+        """Give ``org_id`` its own emulated QBO company and store its tokens."""
+        from crm_finance.adapters.postgres.orgs import PostgresOrgs
+
+        realm_id = self.emulator.create_company(name=f"Org {org_id} Co")
+        tokens = self.emulator.issue_tokens(realm_id, access_ttl=3600)
+        secret_id = self.aws.put_secret(
+            f"crm-finance/{STAGE}/qbo/org-{org_id}", {**tokens, "realm_id": realm_id}
+        )
+        PostgresOrgs(db).save_qbo_connection(
+            org_id, realm_id=realm_id, environment="sandbox", token_secret_id=secret_id
+        )
+        return realm_id, tokens["access_token"]
+
+    def stop(self) -> None:
+        while self._started:
+            part = self._started.pop()
+            try:
+                part.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                pass
+        state_dir = self.options.state_dir
+        if state_dir is not None and (state_dir / "stack.json").exists():
+            (state_dir / "stack.json").unlink()

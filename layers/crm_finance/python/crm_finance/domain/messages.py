@@ -1,0 +1,13 @@
+"""Messages that functions hand each other through queues."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class InvoiceWorkMessage(BaseModel):
+    """Only the event id travels; the event itself stays in the inbox table."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: str = Field(min_length=1, max_length=255)

@@ -1,0 +1,89 @@
+"""Production wiring: each adapter built once per process and reused by warm invocations.
+
+Handlers pass these to the domain functions as keyword arguments; tests pass their own.
+Only what a function touches is imported, so a function's cold start pays for its own
+dependencies alone.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from crm_finance.settings import load_settings
+
+
+@lru_cache(maxsize=1)
+def database() -> Any:
+    from crm_finance.adapters.postgres.database import database_for
+
+    s = load_settings().require("database_url")
+    assert s.database_url is not None
+    return database_for(
+        s.database_url,
+        connect_timeout=s.db_connect_timeout_seconds,
+        statement_timeout_ms=s.db_statement_timeout_ms,
+    )
+
+
+@lru_cache(maxsize=1)
+def webhook_ports() -> dict[str, Any]:
+    from crm_finance.adapters.aws import aws_client
+    from crm_finance.adapters.postgres.repositories import PostgresInbox
+    from crm_finance.adapters.secrets import read_secret
+    from crm_finance.adapters.sqs_queue import SqsWorkQueue
+    from crm_finance.adapters.stripe_signature import StripeSignatureVerifier
+
+    s = load_settings().require("stripe_webhook_secret_id", "invoice_queue_url", "database_url")
+    secret_id, max_age = s.stripe_webhook_secret_id, s.secrets_max_age_seconds
+    assert secret_id is not None and s.invoice_queue_url is not None
+    return {
+        "verifier": StripeSignatureVerifier(
+            lambda: read_secret(secret_id, max_age=max_age), s.stripe_tolerance_seconds
+        ),
+        "inbox": PostgresInbox(database()),
+        "queue": SqsWorkQueue(s.invoice_queue_url, aws_client("sqs")),
+    }
+
+
+@lru_cache(maxsize=1)
+def invoicing_ports() -> dict[str, Any]:
+    from crm_finance.adapters.postgres.orgs import PostgresOrgs
+    from crm_finance.adapters.postgres.repositories import (
+        PostgresInbox,
+        PostgresInvoiceLedger,
+        PostgresLeads,
+    )
+    from crm_finance.adapters.qbo.factory import QuickBooksFactory
+
+    s = load_settings().require("database_url")
+    db = database()
+    return {
+        "inbox": PostgresInbox(db),
+        "leads": PostgresLeads(db),
+        "ledger": PostgresInvoiceLedger(db),
+        "books": QuickBooksFactory(PostgresOrgs(db), s),
+    }
+
+
+@lru_cache(maxsize=1)
+def leads() -> Any:
+    from crm_finance.adapters.postgres.repositories import PostgresLeads
+
+    return PostgresLeads(database())
+
+
+@lru_cache(maxsize=1)
+def admin_tokens() -> Any:
+    from crm_finance.adapters.admin_tokens import SecretAdminTokens
+
+    s = load_settings().require("admin_tokens_secret_id")
+    assert s.admin_tokens_secret_id is not None
+    return SecretAdminTokens(s.admin_tokens_secret_id, max_age=s.secrets_max_age_seconds)
+
+
+def reset() -> None:
+    """Forget every cached adapter (tests that change configuration call this)."""
+    for factory in (database, webhook_ports, invoicing_ports, leads, admin_tokens):
+        factory.cache_clear()
+    load_settings.cache_clear()
