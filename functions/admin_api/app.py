@@ -25,8 +25,11 @@ def health() -> dict:
 @app.post("/leads", middlewares=[require_admin])
 def post_lead() -> Response:
     lead = create_lead(admin_org(app), json_body(app, CreateLeadRequest), leads=leads)
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON,
-                    body={"id": lead.id, "org_id": lead.org_id, "status": lead.status})
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body={"id": lead.id, "org_id": lead.org_id, "status": lead.status},
+    )
 
 
 @app.get("/leads", middlewares=[require_admin])

@@ -25,7 +25,7 @@ ports = wiring.invoicing_ports()  # fail fast on missing configuration at cold s
 
 def record_handler(record: SQSRecord) -> None:
     try:
-        message = parse(event=record.body, model=InvoiceWorkMessage)
+        message = parse(event=record.body, model=InvoiceWorkMessage)  # type: ignore[call-overload]
     except ValidationError:
         logger.error("malformed work message dropped", extra={"message_id": record.message_id})
         return
@@ -33,13 +33,17 @@ def record_handler(record: SQSRecord) -> None:
     outcome = invoice_stripe_payment(message.event_id, **ports)
     logger.info(
         "invoicing finished",
-        extra={"status": outcome.status.value, "reason": outcome.reason,
-               "lead_id": outcome.lead_id, "qbo_invoice_id": outcome.qbo_invoice_id},
+        extra={
+            "status": outcome.status.value,
+            "reason": outcome.reason,
+            "lead_id": outcome.lead_id,
+            "qbo_invoice_id": outcome.qbo_invoice_id,
+        },
     )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
+    return process_partial_response(  # type: ignore[return-value]
         event=event, record_handler=record_handler, processor=processor, context=context
     )

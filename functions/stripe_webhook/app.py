@@ -23,11 +23,18 @@ def stripe_webhook() -> dict:
     )
     logger.info(
         "stripe event recorded",
-        extra={"stripe_event_id": outcome.event_id, "status": outcome.status.value,
-               "duplicate": outcome.duplicate},
+        extra={
+            "stripe_event_id": outcome.event_id,
+            "status": outcome.status.value,
+            "duplicate": outcome.duplicate,
+        },
     )
-    return {"received": True, "event_id": outcome.event_id, "status": outcome.status.value,
-            "duplicate": outcome.duplicate}
+    return {
+        "received": True,
+        "event_id": outcome.event_id,
+        "status": outcome.status.value,
+        "duplicate": outcome.duplicate,
+    }
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -37,24 +37,41 @@ class Api:
     def admin_headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.info['admin_token']}"}
 
-    def create_lead(self, *, amount_cents: int = 100_000, currency: str = "USD",
-                    email: str = "buyer@example.test", name: str = "Buyer",
-                    company: str | None = "Buyer Co", org_headers: dict | None = None) -> int:
+    def create_lead(
+        self,
+        *,
+        amount_cents: int = 100_000,
+        currency: str = "USD",
+        email: str = "buyer@example.test",
+        name: str = "Buyer",
+        company: str | None = "Buyer Co",
+        org_headers: dict | None = None,
+    ) -> int:
         response = self.http.post(
             f"{self.info['api_url']}/leads",
-            json={"contact_name": name, "contact_email": email, "company_name": company,
-                  "amount_cents": amount_cents, "currency": currency},
-            headers=org_headers or self.admin_headers, timeout=10,
+            json={
+                "contact_name": name,
+                "contact_email": email,
+                "company_name": company,
+                "amount_cents": amount_cents,
+                "currency": currency,
+            },
+            headers=org_headers or self.admin_headers,
+            timeout=10,
         )
         assert response.status_code == 201, response.text
         return int(response.json()["id"])
 
     def webhook(self, event: dict[str, Any], *, secret: str | None = None) -> requests.Response:
-        body, headers = stripe_fixtures.webhook_request(event, secret or self.info["stripe_webhook_secret"])
+        body, headers = stripe_fixtures.webhook_request(
+            event, secret or self.info["stripe_webhook_secret"]
+        )
         return self.post_webhook(body, headers)
 
     def post_webhook(self, body: str | bytes, headers: dict[str, str]) -> requests.Response:
-        return self.http.post(f"{self.info['api_url']}/payments/webhook", data=body, headers=headers, timeout=10)
+        return self.http.post(
+            f"{self.info['api_url']}/payments/webhook", data=body, headers=headers, timeout=10
+        )
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("headers", self.admin_headers)
@@ -91,7 +108,8 @@ class Db:
         return [
             (r["kind"], r["amount_cents"])
             for r in self.rows(
-                "SELECT kind, amount_cents FROM finance_ledger WHERE lead_id = %s ORDER BY id", lead_id
+                "SELECT kind, amount_cents FROM finance_ledger WHERE lead_id = %s ORDER BY id",
+                lead_id,
             )
         ]
 
@@ -103,15 +121,33 @@ def db(stack: LocalStack) -> Iterator[Db]:
     handle.conn.close()
 
 
+class Books:
+    """The demo org's company in the QBO emulator."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.emulator = stack.emulator
+        self.realm = stack.info["qbo"]["realm_id"]
+
+    def find(self, entity: str, **match: Any) -> list[dict[str, Any]]:
+        """Objects whose fields equal ``match``; ``A__B`` reaches into nested objects."""
+        found = self.emulator.objects(self.realm, entity)
+        return [o for o in found if all(_dig(o, k) == v for k, v in match.items())]
+
+    def payments_for(self, invoice_id: str) -> list[dict[str, Any]]:
+        return [
+            p
+            for p in self.find("Payment")
+            if any(
+                t.get("TxnId") == invoice_id
+                for line in p.get("Line", [])
+                for t in line.get("LinkedTxn", [])
+            )
+        ]
+
+
 @pytest.fixture
-def qbo(stack: LocalStack) -> Any:
-    """The emulator, with faults cleared after each test."""
-    yield stack.emulator
-
-
-def qbo_objects(stack: LocalStack, entity: str, **match: Any) -> list[dict[str, Any]]:
-    found = stack.emulator.objects(stack.info["qbo"]["realm_id"], entity)
-    return [o for o in found if all(_dig(o, k) == v for k, v in match.items())]
+def books(stack: LocalStack) -> Books:
+    return Books(stack)
 
 
 def _dig(obj: dict[str, Any], dotted: str) -> Any:

@@ -22,7 +22,17 @@ def test_a_token_resolves_to_its_org() -> None:
 
 
 @pytest.mark.parametrize(
-    "header", [None, "", "Bearer", "Bearer ", "Basic alpha-token", "alpha-token", "Bearer wrong", "Bearer " + "x" * 600]
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic alpha-token",
+        "alpha-token",
+        "Bearer wrong",
+        "Bearer " + "x" * 600,
+    ],
 )
 def test_anything_else_is_unauthorized(header: str | None) -> None:
     with pytest.raises(Unauthorized):

@@ -31,4 +31,6 @@ def test_sub_cent_amounts_are_refused_not_rounded() -> None:
     ],
 )
 def test_invoice_status_follows_total_and_balance(total, balance, voided, expected) -> None:
-    assert derive_invoice_status(total_cents=total, balance_cents=balance, voided=voided) is expected
+    assert (
+        derive_invoice_status(total_cents=total, balance_cents=balance, voided=voided) is expected
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def aws_client(service: str) -> Any:
     import boto3
     from botocore.config import Config
@@ -16,4 +16,4 @@ def aws_client(service: str) -> Any:
         read_timeout=5,
         retries={"max_attempts": 3, "mode": "standard"},
     )
-    return boto3.session.Session().client(service, config=config)
+    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]

@@ -89,14 +89,16 @@ class _Handler(BaseHTTPRequestHandler):
     server: LocalApiGateway
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # handlers log through Powertools
 
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY_BYTES:
-            self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            self._reply(
+                413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}'
+            )
             return
         body = self.rfile.read(length) if length else b""
         matched = self.server.routes.match(self.command, url.path)
@@ -105,14 +107,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         route, params = matched
         event = build_http_api_event(
-            route=route, path=url.path, path_params=params, query=url.query,
-            headers={k.lower(): v for k, v in self.headers.items()}, body=body,
+            route=route,
+            path=url.path,
+            path_params=params,
+            query=url.query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
             source_ip=self.client_address[0],
         )
         try:
             result = invoke(route.function, event)
         except Exception:  # noqa: BLE001 - what API Gateway answers when a function crashes
-            self._reply(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
+            self._reply(
+                500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+            )
             return
         status, headers, payload = _http_response(result)
         self._reply(status, headers, payload)
@@ -151,7 +159,7 @@ class LocalApiGateway(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> LocalApiGateway:
         self._thread = threading.Thread(target=self.serve_forever, name="api-gateway", daemon=True)

@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+from crm_finance.errors import ConfigurationError
+
 STACK_FILE = Path(".local/stack.json")
 
 
@@ -42,21 +44,31 @@ def _resolve_function(name: str) -> str:
 
 
 def _invoke(args: argparse.Namespace) -> int:
+    from crm_finance.devstack.event_files import prepare_event
     from crm_finance.devstack.lambda_runtime import invoke
-    from crm_finance.devstack.stripe_fixtures import resign_api_event
 
     function = _resolve_function(args.function)
     try:
         event = json.loads(Path(args.event).read_text())
     except (OSError, ValueError) as exc:
         raise SystemExit(f"crm-finance invoke: cannot read event {args.event}: {exc}") from None
-    if STACK_FILE.exists():
-        stack = json.loads(STACK_FILE.read_text())
+    stack_file = Path(args.stack)
+    if stack_file.exists():
+        stack = json.loads(stack_file.read_text())
         os.environ.update(stack.get("env", {}))
-        if "stripe-signature" in (event.get("headers") or {}):
-            event = resign_api_event(event, stack["stripe_webhook_secret"])
-    result = invoke(function, event)
-    print(json.dumps(result, indent=2, default=str))
+        event = prepare_event(event, stack)
+    try:
+        result = invoke(function, event)
+    except ConfigurationError as exc:
+        raise SystemExit(
+            f"crm-finance invoke: {exc.message}. Start `crm-finance serve` (it writes "
+            f"{STACK_FILE}) or export the variables yourself."
+        ) from None
+    text = json.dumps(result, indent=2, default=str)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    else:
+        print(text)
     return 0
 
 
@@ -79,7 +91,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="crm-finance", description="crm-finance: Stripe -> QuickBooks finance pipeline (local tools)"
+        prog="crm-finance",
+        description="crm-finance: Stripe -> QuickBooks finance pipeline (local tools)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -89,10 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     inv = commands.add_parser(
-        "invoke", help="run one function in-process with an events/*.json event (like sam local invoke)"
+        "invoke",
+        help="run one function in-process with an events/*.json event (like sam local invoke)",
     )
     inv.add_argument("function", help="function logical id or folder name, e.g. stripe_webhook")
     inv.add_argument("--event", "-e", required=True, help="path to the event JSON")
+    inv.add_argument(
+        "--stack", default=str(STACK_FILE), help="local stack file (default: %(default)s)"
+    )
+    inv.add_argument("--out", help="write the function's result here instead of stdout")
     inv.set_defaults(run=_invoke)
 
     mig = commands.add_parser("migrate", help="apply database migrations (safe to repeat)")

@@ -14,7 +14,9 @@ class EmbeddedPostgres:
     def start(self) -> EmbeddedPostgres:
         import pgserver
 
-        self._server = pgserver.get_server(tempfile.mkdtemp(prefix="crm-pg-"), cleanup_mode="delete")
+        self._server = pgserver.get_server(
+            tempfile.mkdtemp(prefix="crm-pg-"), cleanup_mode="delete"
+        )
         self.url = self._server.get_uri()
         return self
 

@@ -29,7 +29,7 @@ class LocalAws:
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's documented dummy value
+            "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": LOCAL_REGION,
             "AWS_REGION": LOCAL_REGION,
         }
@@ -37,7 +37,7 @@ class LocalAws:
     def client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.endpoint_url,
             region_name=LOCAL_REGION,
@@ -45,7 +45,9 @@ class LocalAws:
             aws_secret_access_key="testing",  # noqa: S106
         )
 
-    def create_queue_with_dlq(self, name: str, *, visibility_timeout: int, max_receives: int) -> str:
+    def create_queue_with_dlq(
+        self, name: str, *, visibility_timeout: int, max_receives: int
+    ) -> str:
         sqs = self.client("sqs")
         dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[

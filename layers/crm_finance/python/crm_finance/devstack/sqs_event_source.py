@@ -63,7 +63,10 @@ class SqsEventSource:
             if done:
                 self._sqs.delete_message_batch(
                     QueueUrl=self._queue_url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
                 )
             return len(messages)
 

@@ -3,6 +3,7 @@ API on :8089 in front of the real handlers, and the SQS event source for the wor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -70,10 +71,13 @@ class LocalStack:
         admin_token = "adm_" + secrets.token_urlsafe(24)
         metrics_token = "met_" + secrets.token_urlsafe(24)
         queue_url = self.aws.create_queue_with_dlq(
-            "crm-finance-invoices", visibility_timeout=opts.visibility_timeout,
+            "crm-finance-invoices",
+            visibility_timeout=opts.visibility_timeout,
             max_receives=opts.max_receives,
         )
-        stripe_secret_id = self.aws.put_secret(f"crm-finance/{STAGE}/stripe-webhook", webhook_secret)
+        stripe_secret_id = self.aws.put_secret(
+            f"crm-finance/{STAGE}/stripe-webhook", webhook_secret
+        )
 
         env = {
             **self.aws.environment(),
@@ -155,13 +159,32 @@ class LocalStack:
         )
         return realm_id, tokens["access_token"]
 
+    def add_org(self, name: str, *, connect_qbo: bool = True) -> tuple[int, str]:
+        """Another org with its own admin token (and QBO company); returns (org_id, token)."""
+        from crm_finance.adapters.admin_tokens import token_digest
+        from crm_finance.adapters.postgres.database import Database
+        from crm_finance.adapters.postgres.orgs import PostgresOrgs
+
+        db = Database(self.info["database_url"])
+        try:
+            org_id = PostgresOrgs(db).create(name)
+            if connect_qbo:
+                self.connect_org_to_emulator(org_id, db)
+        finally:
+            db.close()
+        token = "adm_" + secrets.token_urlsafe(24)
+        secret_id = self.info["env"]["ADMIN_TOKENS_SECRET_ID"]
+        sm = self.aws.client("secretsmanager")
+        current = json.loads(sm.get_secret_value(SecretId=secret_id)["SecretString"])
+        current["tokens"].append({"sha256": token_digest(token), "org_id": org_id, "label": name})
+        sm.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
+        return org_id, token
+
     def stop(self) -> None:
         while self._started:
             part = self._started.pop()
-            try:
+            with contextlib.suppress(Exception):  # keep stopping the rest
                 part.stop()
-            except Exception:  # noqa: BLE001 - keep stopping the rest
-                pass
         state_dir = self.options.state_dir
         if state_dir is not None and (state_dir / "stack.json").exists():
             (state_dir / "stack.json").unlink()

@@ -46,8 +46,10 @@ class LeadQuery(BaseModel):
 
 
 def list_leads(org_id: int, query: LeadQuery, *, leads: LeadRepository) -> dict:
-    statuses = {"Open": ("Open", "Partial")}.get(query.qbo_status or "", None)
-    if statuses is None and query.qbo_status:
+    statuses: tuple[str, ...] | None = None
+    if query.qbo_status == "Open":
+        statuses = ("Open", "Partial")
+    elif query.qbo_status:
         statuses = (query.qbo_status,)
     rows = leads.list(org_id, statuses=statuses, after=query.after, limit=query.limit)
     return {

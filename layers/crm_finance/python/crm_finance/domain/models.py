@@ -107,7 +107,9 @@ class QboPayment:
     invoice_id: str
 
 
-def derive_invoice_status(*, total_cents: int, balance_cents: int, voided: bool = False) -> QboStatus:
+def derive_invoice_status(
+    *, total_cents: int, balance_cents: int, voided: bool = False
+) -> QboStatus:
     """QBO has no status field: Paid/Partial/Open follow from TotalAmt and Balance."""
     if voided:
         return QboStatus.VOIDED

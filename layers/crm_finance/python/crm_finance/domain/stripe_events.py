@@ -89,13 +89,18 @@ def classify_event(raw: dict[str, Any]) -> ClassifiedEvent:
     """Validate a verified event and decide whether it is work or only a record."""
     try:
         event = StripeEvent.model_validate(raw)
-        obj = StripeObject.model_validate(event.data.object) if event.type in HANDLED_EVENT_TYPES else None
+        obj = (
+            StripeObject.model_validate(event.data.object)
+            if event.type in HANDLED_EVENT_TYPES
+            else None
+        )
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
         raise BadRequest(f"malformed Stripe event ({fields})") from None
 
     payment: StripePayment | None = None
-    status, reason = InboxStatus.IGNORED, f"event type {event.type} is not invoiced"
+    status: InboxStatus = InboxStatus.IGNORED
+    reason: str | None = f"event type {event.type} is not invoiced"
     if obj is not None:
         if event.type == CHECKOUT_SESSION_COMPLETED and obj.payment_status != "paid":
             reason = f"checkout session payment_status={obj.payment_status}"
@@ -103,7 +108,7 @@ def classify_event(raw: dict[str, Any]) -> ClassifiedEvent:
             payment = _payment_from(obj, event.type)
             status, reason = InboxStatus.RECEIVED, None
 
-    stored = {"id": event.id, "type": event.type, "created": event.created}
+    stored: dict[str, Any] = {"id": event.id, "type": event.type, "created": event.created}
     if obj is not None:
         stored["object"] = obj.model_dump(exclude_none=True, exclude={"customer_details"})
     return ClassifiedEvent(

@@ -7,6 +7,7 @@ threads and gets one each. Broken connections are replaced on the next use.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from crm_finance.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg.rows import DictRow
+
+    Cursor = psycopg.Cursor[DictRow]
 
 
 class Database:
@@ -31,29 +35,31 @@ class Database:
     def url(self) -> str:
         return self._url
 
-    def _connection(self) -> psycopg.Connection:
+    def _connection(self) -> psycopg.Connection[DictRow]:
         import psycopg
         from psycopg.rows import dict_row
 
-        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
+        conn: psycopg.Connection[DictRow] | None = getattr(self._local, "conn", None)
         if conn is not None and not conn.closed and not conn.broken:
             return conn
         try:
-            conn = psycopg.connect(
+            conn = psycopg.connect(  # type: ignore[assignment]
                 self._url,
                 connect_timeout=self._connect_timeout,
                 options=f"-c statement_timeout={self._statement_timeout_ms}",
-                row_factory=dict_row,  # type: ignore[arg-type]
+                row_factory=dict_row,
                 application_name="crm-finance",
                 autocommit=True,
             )
         except psycopg.Error as exc:
-            raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from exc
+            raise DatabaseUnavailable(
+                f"cannot connect to PostgreSQL: {type(exc).__name__}"
+            ) from exc
         self._local.conn = conn
-        return conn
+        return conn  # type: ignore[return-value]
 
     @contextmanager
-    def transaction(self) -> Iterator[psycopg.Cursor]:
+    def transaction(self) -> Iterator[Cursor]:
         """A cursor inside one transaction; driver failures become ``DatabaseUnavailable``."""
         import psycopg
 
@@ -69,17 +75,25 @@ class Database:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection must not raise
                 conn.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection must not raise
-                pass
 
 
 _databases: dict[str, Database] = {}
 _lock = threading.Lock()
 
 
-def database_for(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 10_000) -> Database:
+def fetch_one(cur: Cursor) -> DictRow:
+    """The single row a statement must return (INSERT ... RETURNING, lookups by key)."""
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError("statement returned no row")
+    return row
+
+
+def database_for(
+    url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 10_000
+) -> Database:
     """Module-level cache so warm invocations reuse the connection."""
     with _lock:
         db = _databases.get(url)

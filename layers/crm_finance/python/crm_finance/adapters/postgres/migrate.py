@@ -8,7 +8,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def _yoyo_url(database_url: str) -> str:
-    scheme, sep, rest = database_url.partition("://")
+    scheme, _, rest = database_url.partition("://")
     if scheme in ("postgres", "postgresql"):
         return f"postgresql+psycopg://{rest}"
     return database_url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_finance.adapters.postgres.database import Database
+from crm_finance.adapters.postgres.database import Database, fetch_one
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PostgresOrgs:
     def create(self, name: str) -> int:
         with self._db.transaction() as cur:
             cur.execute("INSERT INTO orgs (name) VALUES (%s) RETURNING id", (name,))
-            return int(cur.fetchone()["id"])
+            return int(fetch_one(cur)["id"])
 
     def save_qbo_connection(
         self, org_id: int, *, realm_id: str, environment: str, token_secret_id: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crm_finance.adapters.postgres.database import Database
+from crm_finance.adapters.postgres.database import Database, fetch_one
 from crm_finance.domain.models import (
     InboxEvent,
     InboxStatus,
@@ -18,10 +18,19 @@ from crm_finance.domain.models import (
     derive_invoice_status,
 )
 
+if TYPE_CHECKING:
+    from crm_finance.adapters.postgres.database import Cursor
+
 _LEAD_COLUMNS = (
     "id, org_id, contact_name, contact_email, company_name, proposal_amount_cents, currency,"
     " status, qbo_customer_id, qbo_invoice_id, qbo_invoice_number, qbo_status, qbo_balance_cents"
 )
+
+
+_INSERT_LEAD = f"""INSERT INTO leads (org_id, contact_name, contact_email, company_name,
+                                      proposal_amount_cents, currency, status)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_LEAD_COLUMNS}"""  # noqa: S608
+_SELECT_LEAD = f"SELECT {_LEAD_COLUMNS} FROM leads WHERE id = %s"  # noqa: S608
 
 
 def _lead(row: dict[str, Any]) -> Lead:
@@ -35,9 +44,7 @@ class PostgresLeads:
     def create(self, lead: NewLead) -> Lead:
         with self._db.transaction() as cur:
             cur.execute(
-                f"""INSERT INTO leads (org_id, contact_name, contact_email, company_name,
-                                       proposal_amount_cents, currency, status)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_LEAD_COLUMNS}""",
+                _INSERT_LEAD,
                 (
                     lead.org_id,
                     lead.contact_name,
@@ -48,11 +55,11 @@ class PostgresLeads:
                     lead.status,
                 ),
             )
-            return _lead(cur.fetchone())
+            return _lead(fetch_one(cur))
 
     def get(self, lead_id: int) -> Lead | None:
         with self._db.transaction() as cur:
-            cur.execute(f"SELECT {_LEAD_COLUMNS} FROM leads WHERE id = %s", (lead_id,))
+            cur.execute(_SELECT_LEAD, (lead_id,))
             row = cur.fetchone()
         return _lead(row) if row else None
 
@@ -75,14 +82,18 @@ class PostgresLeads:
                    WHERE org_id = %(org)s AND id > %(after)s
                      AND (%(statuses)s::text[] IS NULL OR qbo_status = ANY(%(statuses)s::text[]))
                    ORDER BY id LIMIT %(limit)s""",
-                {"org": org_id, "after": after, "limit": limit,
-                 "statuses": list(statuses) if statuses else None},
+                {
+                    "org": org_id,
+                    "after": after,
+                    "limit": limit,
+                    "statuses": list(statuses) if statuses else None,
+                },
             )
             rows = cur.fetchall()
         for row in rows:
             if row["qbo_last_sync_at"] is not None:
                 row["qbo_last_sync_at"] = row["qbo_last_sync_at"].isoformat()
-        return rows
+        return [dict(row) for row in rows]
 
 
 class PostgresInbox:
@@ -103,8 +114,9 @@ class PostgresInbox:
 
         with self._db.transaction() as cur:
             cur.execute(
-                """INSERT INTO stripe_events (event_id, event_type, livemode, payment_key, org_id,
-                                              lead_id, amount_cents, currency, payload, status, reason)
+                """INSERT INTO stripe_events (event_id, event_type, livemode, payment_key,
+                                              org_id, lead_id, amount_cents, currency, payload,
+                                              status, reason)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                    ON CONFLICT (event_id) DO NOTHING
                    RETURNING status""",
@@ -126,7 +138,7 @@ class PostgresInbox:
             if inserted:
                 return InboxStatus(inserted["status"]), True
             cur.execute("SELECT status FROM stripe_events WHERE event_id = %s", (event_id,))
-            return InboxStatus(cur.fetchone()["status"]), False
+            return InboxStatus(fetch_one(cur)["status"]), False
 
     def get(self, event_id: str) -> InboxEvent | None:
         with self._db.transaction() as cur:
@@ -181,7 +193,7 @@ class PostgresInvoiceLedger:
         self._db = db
 
     @staticmethod
-    def _merge_into_lead(cur: Any, lead: Lead, invoice: QboInvoice) -> QboStatus:
+    def _merge_into_lead(cur: Cursor, lead: Lead, invoice: QboInvoice) -> QboStatus:
         """Apply the worker's view of the invoice without ever moving the balance back up.
 
         The worker only ever adds payments, so a lower balance already stored for the same
@@ -192,7 +204,7 @@ class PostgresInvoiceLedger:
             "SELECT qbo_invoice_id, qbo_balance_cents FROM leads WHERE id = %s FOR UPDATE",
             (lead.id,),
         )
-        stored = cur.fetchone()
+        stored = fetch_one(cur)
         balance = invoice.balance_cents
         if stored["qbo_invoice_id"] == invoice.id and stored["qbo_balance_cents"] is not None:
             balance = min(balance, stored["qbo_balance_cents"])
@@ -251,7 +263,8 @@ class PostgresInvoiceLedger:
                 ],
             )
             cur.execute(
-                """UPDATE stripe_events SET status = 'processed', reason = NULL, processed_at = now()
+                """UPDATE stripe_events
+                   SET status = 'processed', reason = NULL, processed_at = now()
                    WHERE event_id = %s AND status = 'received'""",
                 (stripe_event_id,),
             )

@@ -21,7 +21,13 @@ from quickbooks.objects.payment import Payment, PaymentLine
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from crm_finance.adapters.qbo.client import QboClient
-from crm_finance.domain.models import Lead, QboInvoice, QboPayment, StripePayment, derive_invoice_status
+from crm_finance.domain.models import (
+    Lead,
+    QboInvoice,
+    QboPayment,
+    StripePayment,
+    derive_invoice_status,
+)
 from crm_finance.errors import InvoiceGone, NotFound, QboRequestError, QboTransientError
 from crm_finance.money import cents_to_decimal, decimal_to_cents
 
@@ -88,7 +94,9 @@ class QuickBooksBooks:
         except ObjectNotFoundException as exc:
             raise NotFound(f"QBO object not found ({exc.error_code})") from exc
         except QuickbooksException as exc:
-            raise QboRequestError(f"QBO rejected the request: {exc.message} ({exc.error_code})") from exc
+            raise QboRequestError(
+                f"QBO rejected the request: {exc.message} ({exc.error_code})"
+            ) from exc
 
     # -- customers ----------------------------------------------------------------------
     def ensure_customer(self, lead: Lead) -> str:
@@ -191,4 +199,6 @@ class QuickBooksBooks:
             qb=self._qb,
             request_id=request_id("payment", self._org_id, payment.payment_key),
         )
-        return QboPayment(id=str(qbo_payment.Id), amount_cents=payment.amount_cents, invoice_id=invoice.id)
+        return QboPayment(
+            id=str(qbo_payment.Id), amount_cents=payment.amount_cents, invoice_id=invoice.id
+        )

@@ -70,7 +70,11 @@ class QboClient(QuickBooks):
             headers["Authorization"] = f"Bearer {token}"
             try:
                 response = self.http.request(
-                    request_type, url, headers=headers, params=params, data=data,
+                    request_type,
+                    url,
+                    headers=headers,
+                    params=params,
+                    data=data,
                     timeout=self.timeout,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:

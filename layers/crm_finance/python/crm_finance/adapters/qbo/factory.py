@@ -20,12 +20,16 @@ class QuickBooksFactory:
         if connection is None:
             raise QboNotConnected(f"org {org_id} has not connected QuickBooks")
         if connection.status != "connected":
-            raise QboNotConnected(f"org {org_id} QuickBooks is disconnected: {connection.last_error}")
+            raise QboNotConnected(
+                f"org {org_id} QuickBooks is disconnected: {connection.last_error}"
+            )
         s = self._settings
         client = QboClient.connect(
             base_url=s.qbo_api_base_url,
             realm_id=connection.realm_id,
-            tokens=SecretAccessTokens(connection.token_secret_id, max_age=s.secrets_max_age_seconds),
+            tokens=SecretAccessTokens(
+                connection.token_secret_id, max_age=s.secrets_max_age_seconds
+            ),
             timeout=s.qbo_timeout_seconds,
             minor_version=s.qbo_minor_version,
         )
