@@ -37,6 +37,8 @@ def get_leads() -> dict:
     return list_leads(admin_org(app), query_params(app, LeadQuery), leads=leads)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -19,7 +19,7 @@ from crm_finance.domain.invoicing import invoice_stripe_payment
 from crm_finance.domain.messages import InvoiceWorkMessage
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 ports = wiring.invoicing_ports()  # fail fast on missing configuration at cold start
 
 
@@ -42,7 +42,7 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(  # type: ignore[return-value]
         event=event, record_handler=record_handler, processor=processor, context=context

@@ -42,7 +42,7 @@ class Api:
         *,
         amount_cents: int = 100_000,
         currency: str = "USD",
-        email: str = "buyer@example.test",
+        email: str = "buyer@example.com",
         name: str = "Buyer",
         company: str | None = "Buyer Co",
         org_headers: dict | None = None,

@@ -26,7 +26,7 @@ def test_admin_routes_need_a_valid_token(api, db, method, path, authorization) -
         method,
         f"{api.info['api_url']}{path}",
         headers=headers,
-        json={"contact_name": "x", "contact_email": "x@example.test", "amount_cents": 1},
+        json={"contact_name": "x", "contact_email": "x@example.com", "amount_cents": 1},
     )
     assert response.status_code == 401
     assert response.json()["error"] == "unauthorized"
@@ -34,7 +34,7 @@ def test_admin_routes_need_a_valid_token(api, db, method, path, authorization) -
 
 
 def test_create_lead_returns_201_and_stores_the_proposal(api, db) -> None:
-    lead_id = api.create_lead(amount_cents=123_456, currency="EUR", email="new@example.test")
+    lead_id = api.create_lead(amount_cents=123_456, currency="EUR", email="new@example.com")
     row = db.one(
         "SELECT org_id, proposal_amount_cents, currency, status FROM leads WHERE id = %s", lead_id
     )
@@ -50,16 +50,16 @@ def test_create_lead_returns_201_and_stores_the_proposal(api, db) -> None:
     "body",
     [
         {"contact_name": "x", "contact_email": "not-an-email", "amount_cents": 100},
-        {"contact_name": "x", "contact_email": "a@example.test", "amount_cents": 0},
-        {"contact_name": "x", "contact_email": "a@example.test", "amount_cents": 12.5},
+        {"contact_name": "x", "contact_email": "a@example.com", "amount_cents": 0},
+        {"contact_name": "x", "contact_email": "a@example.com", "amount_cents": 12.5},
         {
             "contact_name": "x",
-            "contact_email": "a@example.test",
+            "contact_email": "a@example.com",
             "amount_cents": 100,
             "currency": "usd",
         },
-        {"contact_name": "x", "contact_email": "a@example.test", "amount_cents": 100, "org_id": 2},
-        {"contact_email": "a@example.test", "amount_cents": 100},
+        {"contact_name": "x", "contact_email": "a@example.com", "amount_cents": 100, "org_id": 2},
+        {"contact_email": "a@example.com", "amount_cents": 100},
     ],
 )
 def test_invalid_lead_is_400_and_changes_nothing(api, db, body) -> None:
@@ -80,8 +80,8 @@ def test_non_json_body_is_400(api) -> None:
 def test_orgs_see_only_their_own_leads(api, other_org) -> None:
     _, other_token = other_org
     other = {"authorization": f"Bearer {other_token}"}
-    mine = api.create_lead(email="mine@example.test")
-    theirs = api.create_lead(email="theirs@example.test", org_headers=other)
+    mine = api.create_lead(email="mine@example.com")
+    theirs = api.create_lead(email="theirs@example.com", org_headers=other)
 
     my_ids = {lead["id"] for lead in api.get("/leads?limit=200").json()["leads"]}
     their_page = api.get("/leads?limit=200", headers=other).json()["leads"]

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
+
+import pytest
 
 from crm_finance.devstack import stripe_fixtures
+from crm_finance.devstack.lambda_runtime import load_function
 
 
-def test_a_full_flow_logs_no_secret_token_or_card_field(api, stack, db, capfd) -> None:
-    capfd.readouterr()
-    lead_id = api.create_lead(amount_cents=42_000, email="secrets@example.test")
+@pytest.fixture
+def log_lines():
+    """Every line the functions log, formatted exactly as CloudWatch would receive it."""
+    for function in ("StripeWebhookFunction", "InvoiceWorkerFunction", "AdminApiFunction"):
+        load_function(function)  # their Loggers configure the service logger
+    service_logger = logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"])
+    formatter = next(h.formatter for h in service_logger.handlers if h.formatter)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    service_logger.addHandler(handler)
+    yield stream
+    service_logger.removeHandler(handler)
+
+
+def test_a_full_flow_logs_no_secret_token_or_card_field(api, stack, db, log_lines) -> None:
+    lead_id = api.create_lead(amount_cents=42_000, email="secrets@example.com")
     event = stripe_fixtures.payment_intent_succeeded(
         "evt_secrets",
         "pi_secrets",
@@ -40,8 +60,7 @@ def test_a_full_flow_logs_no_secret_token_or_card_field(api, stack, db, capfd) -
             "SecretString"
         ]
     )
-    captured = capfd.readouterr()
-    output = captured.out + captured.err + "\n".join(bodies)
+    output = log_lines.getvalue() + "\n".join(bodies)
 
     assert "stripe event recorded" in output  # the logs were captured at all
     forbidden = [

@@ -36,7 +36,7 @@ def _payment(
 
 
 def test_one_payment_gives_one_customer_one_invoice_one_payment(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=125_000, email="one@example.test", name="One")
+    lead_id = api.create_lead(amount_cents=125_000, email="one@example.com", name="One")
 
     response = api.webhook(_payment(api, lead_id, 125_000))
     assert response.status_code == 200
@@ -47,7 +47,7 @@ def test_one_payment_gives_one_customer_one_invoice_one_payment(api, stack, db, 
     assert (lead["qbo_status"], lead["qbo_balance_cents"], lead["status"]) == ("Paid", 0, "won")
     assert lead["qbo_invoice_number"] == f"CRM-{lead_id}"
     assert lead["qbo_last_sync_at"] is not None
-    assert len(books.find("Customer", PrimaryEmailAddr__Address="one@example.test")) == 1
+    assert len(books.find("Customer", PrimaryEmailAddr__Address="one@example.com")) == 1
     invoices = books.find("Invoice", DocNumber=f"CRM-{lead_id}")
     assert len(invoices) == 1 and str(invoices[0]["Balance"]) in ("0", "0.0", "0.00")
     assert len(books.payments_for(invoices[0]["Id"])) == 1
@@ -59,7 +59,7 @@ def test_one_payment_gives_one_customer_one_invoice_one_payment(api, stack, db, 
 
 
 def test_replayed_event_changes_nothing(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=50_000, email="replay@example.test")
+    lead_id = api.create_lead(amount_cents=50_000, email="replay@example.com")
     event = _payment(api, lead_id, 50_000)
     first = api.webhook(event)
     stack.event_source.drain()
@@ -76,7 +76,7 @@ def test_replayed_event_changes_nothing(api, stack, db, books) -> None:
 
 
 def test_deposit_leaves_invoice_partial_then_remainder_pays_it(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=200_000, email="deposit@example.test")
+    lead_id = api.create_lead(amount_cents=200_000, email="deposit@example.com")
     api.webhook(_payment(api, lead_id, 50_000, checkout=True))
     stack.event_source.drain()
     lead = db.one("SELECT qbo_status, qbo_balance_cents, status FROM leads WHERE id = %s", lead_id)
@@ -97,7 +97,7 @@ def test_deposit_leaves_invoice_partial_then_remainder_pays_it(api, stack, db, b
 
 
 def test_checkout_session_and_its_payment_intent_are_one_payment(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=30_000, email="both@example.test")
+    lead_id = api.create_lead(amount_cents=30_000, email="both@example.com")
     api.webhook(_payment(api, lead_id, 30_000, key="pi_both_events", checkout=True))
     api.webhook(_payment(api, lead_id, 30_000, key="pi_both_events"))
     stack.event_source.drain()
@@ -114,11 +114,11 @@ def test_checkout_session_and_its_payment_intent_are_one_payment(api, stack, db,
 
 
 def test_existing_qbo_customer_is_matched_by_email(api, stack, db, books) -> None:
-    first = api.create_lead(amount_cents=10_000, email="o'brien@example.test", name="Pat O'Brien")
-    second = api.create_lead(amount_cents=20_000, email="o'brien@example.test", name="Pat O'Brien")
+    first = api.create_lead(amount_cents=10_000, email="o'brien@example.com", name="Pat O'Brien")
+    second = api.create_lead(amount_cents=20_000, email="o'brien@example.com", name="Pat O'Brien")
     api.webhook(_payment(api, first, 10_000))
     api.webhook(_payment(api, second, 20_000))
     stack.event_source.drain()
-    assert len(books.find("Customer", PrimaryEmailAddr__Address="o'brien@example.test")) == 1
+    assert len(books.find("Customer", PrimaryEmailAddr__Address="o'brien@example.com")) == 1
     rows = db.rows("SELECT qbo_customer_id FROM leads WHERE id IN (%s, %s)", first, second)
     assert len({r["qbo_customer_id"] for r in rows}) == 1

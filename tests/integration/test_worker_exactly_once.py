@@ -60,7 +60,7 @@ class _CrashingLedger:
 
 @pytest.mark.parametrize("crash_in", ["record_invoice", "record_payment"])
 def test_retry_after_crash_between_qbo_write_and_commit(api, stack, db, books, crash_in) -> None:
-    lead_id = api.create_lead(amount_cents=40_000, email=f"crash-{crash_in}@example.test")
+    lead_id = api.create_lead(amount_cents=40_000, email=f"crash-{crash_in}@example.com")
     event_id = _send(api, lead_id, 40_000, f"crash_{crash_in}")
     ports = wiring.invoicing_ports()
 
@@ -78,7 +78,7 @@ def test_retry_after_crash_between_qbo_write_and_commit(api, stack, db, books, c
 
 
 def test_two_threads_on_the_same_event(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=70_000, email="threads@example.test")
+    lead_id = api.create_lead(amount_cents=70_000, email="threads@example.com")
     event_id = _send(api, lead_id, 70_000, "threads")
     barrier = threading.Barrier(2)
     outcomes = []
@@ -106,7 +106,7 @@ def _worker_process(event: dict, barrier, results) -> None:
 
 
 def test_two_worker_instances_handle_the_same_message(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=90_000, email="processes@example.test")
+    lead_id = api.create_lead(amount_cents=90_000, email="processes@example.com")
     event_id = _send(api, lead_id, 90_000, "processes")
     sqs = stack.aws.client("sqs")
     message = sqs.receive_message(QueueUrl=stack.info["invoice_queue_url"], MaxNumberOfMessages=1)[

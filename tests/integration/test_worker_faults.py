@@ -49,7 +49,7 @@ def _event_row(db, event_id):
     ids=["429-json", "429-xml", "503", "500"],
 )
 def test_transient_qbo_faults_are_retried_then_succeed(api, stack, db, books, fault) -> None:
-    lead_id = api.create_lead(amount_cents=10_000, email=f"fault{next(_n)}@example.test")
+    lead_id = api.create_lead(amount_cents=10_000, email=f"fault{next(_n)}@example.com")
     event_id = _send(api, lead_id=lead_id, cents=10_000)
     fault(stack.emulator, books.realm)
     assert stack.event_source.drain() == 1
@@ -58,7 +58,7 @@ def test_transient_qbo_faults_are_retried_then_succeed(api, stack, db, books, fa
 
 
 def test_qbo_timeout_is_retried(api, stack, db, books) -> None:
-    lead_id = api.create_lead(amount_cents=10_000, email="slow@example.test")
+    lead_id = api.create_lead(amount_cents=10_000, email="slow@example.com")
     event_id = _send(api, lead_id=lead_id, cents=10_000)
     settings = load_settings().model_copy(update={"qbo_timeout_seconds": 0.3})
     ports = {
@@ -74,7 +74,7 @@ def test_qbo_timeout_is_retried(api, stack, db, books) -> None:
 def test_persistent_throttling_fails_the_batch_item_and_keeps_the_event(
     api, stack, db, books
 ) -> None:
-    lead_id = api.create_lead(amount_cents=10_000, email="throttled@example.test")
+    lead_id = api.create_lead(amount_cents=10_000, email="throttled@example.com")
     event_id = _send(api, lead_id=lead_id, cents=10_000)
     stack.emulator.throttle(count=50, realm=books.realm)
     with pytest.raises(QboTransientError):
@@ -110,7 +110,7 @@ def _lead_in_new_org(stack) -> tuple[int, int]:
         NewLead(
             org_id=org_id,
             contact_name="Other",
-            contact_email="other@example.test",
+            contact_email="other@example.com",
             company_name=None,
             proposal_amount_cents=10_000,
             currency="USD",
@@ -131,7 +131,7 @@ def _lead_in_new_org(stack) -> tuple[int, int]:
 )
 def test_unprocessable_payments_are_recorded_with_a_reason(api, stack, db, books, case) -> None:
     invoices_before = len(books.find("Invoice"))
-    lead_id = api.create_lead(amount_cents=10_000, email=f"{case}@example.test")
+    lead_id = api.create_lead(amount_cents=10_000, email=f"{case}@example.com")
     if case == "missing_metadata":
         event_id = _send(api, lead_id=lead_id, cents=10_000, metadata={})
     elif case == "lead_not_found":

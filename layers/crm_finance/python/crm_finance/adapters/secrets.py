@@ -34,3 +34,8 @@ def read_json_secret(secret_id: str, *, max_age: int, force: bool = False) -> di
     if not isinstance(value, dict):
         raise ConfigurationError(f"secret {secret_id} is not a JSON object")
     return value
+
+
+def clear_secret_cache() -> None:
+    """Drop cached values (the local stack calls this after it rotates a secret)."""
+    _provider().clear_cache()

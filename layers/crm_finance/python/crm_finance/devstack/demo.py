@@ -81,8 +81,8 @@ def run_demo(port: int = 8089) -> int:
         org = str(info["org_id"])
 
         say.say("POST /leads: two approved proposals")
-        acme = client.create_lead("Ada Lovelace", "ada@acme.test", "Acme Ltd", 125_000)
-        globex = client.create_lead("Grace O'Hopper", "grace@globex.test", "Globex", 200_000)
+        acme = client.create_lead("Ada Lovelace", "ada@acme.example", "Acme Ltd", 125_000)
+        globex = client.create_lead("Grace O'Hopper", "grace@globex.example", "Globex", 200_000)
         say.detail(f"lead {acme}: Acme Ltd $1,250.00   lead {globex}: Globex $2,000.00")
 
         full = stripe_events.payment_intent_succeeded(
@@ -90,7 +90,7 @@ def run_demo(port: int = 8089) -> int:
             "pi_demo_full",
             amount_cents=125_000,
             metadata={"org_id": org, "lead_id": str(acme)},
-            receipt_email="ada@acme.test",
+            receipt_email="ada@acme.example",
         )
         say.say("Stripe pays Acme in full (payment_intent.succeeded, signed)")
         say.detail(f"-> {client.send_webhook(full).status_code} accepted")
@@ -107,7 +107,7 @@ def run_demo(port: int = 8089) -> int:
             payment_intent_id="pi_demo_deposit",
             amount_cents=50_000,
             metadata={"org_id": org, "lead_id": str(globex)},
-            email="grace@globex.test",
+            email="grace@globex.example",
         )
         say.say("Globex pays a $500.00 deposit (checkout.session.completed)")
         say.detail(f"-> {client.send_webhook(deposit).status_code}")

@@ -164,6 +164,7 @@ class LocalStack:
         from crm_finance.adapters.admin_tokens import token_digest
         from crm_finance.adapters.postgres.database import Database
         from crm_finance.adapters.postgres.orgs import PostgresOrgs
+        from crm_finance.adapters.secrets import clear_secret_cache
 
         db = Database(self.info["database_url"])
         try:
@@ -178,6 +179,7 @@ class LocalStack:
         current = json.loads(sm.get_secret_value(SecretId=secret_id)["SecretString"])
         current["tokens"].append({"sha256": token_digest(token), "org_id": org_id, "label": name})
         sm.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
+        clear_secret_cache()  # what SECRETS_MAX_AGE_SECONDS does in a deployed function
         return org_id, token
 
     def stop(self) -> None:

@@ -123,12 +123,12 @@ class QuickBooksBooks:
         customer.CompanyName = lead.company_name or ""
         customer.PrimaryEmailAddr = EmailAddress()
         customer.PrimaryEmailAddr.Address = lead.contact_email
-        self._call(
+        created = self._call(
             customer.save,
             qb=self._qb,
             request_id=request_id("customer", self._org_id, lead.id, display_name),
         )
-        return str(customer.Id)
+        return str(created.Id)
 
     # -- invoices -----------------------------------------------------------------------
     def get_invoice(self, invoice_id: str) -> QboInvoice:
@@ -158,10 +158,10 @@ class QuickBooksBooks:
         line.SalesItemLineDetail.ItemRef = Ref()
         line.SalesItemLineDetail.ItemRef.value = self._item_id
         invoice.Line = [line]
-        self._call(
+        created = self._call(
             invoice.save, qb=self._qb, request_id=request_id("invoice", self._org_id, lead.id)
         )
-        return to_domain_invoice(invoice)
+        return to_domain_invoice(created)  # save() returns the object as QBO stored it
 
     # -- payments -----------------------------------------------------------------------
     def find_payment(self, invoice: QboInvoice, payment_key: str) -> QboPayment | None:
@@ -194,11 +194,11 @@ class QuickBooksBooks:
         link.TxnType = "Invoice"
         line.LinkedTxn = [link]
         qbo_payment.Line = [line]
-        self._call(
+        created = self._call(
             qbo_payment.save,
             qb=self._qb,
             request_id=request_id("payment", self._org_id, payment.payment_key),
         )
         return QboPayment(
-            id=str(qbo_payment.Id), amount_cents=payment.amount_cents, invoice_id=invoice.id
+            id=str(created.Id), amount_cents=payment.amount_cents, invoice_id=invoice.id
         )
