@@ -71,7 +71,12 @@ def run_demo(port: int = 8089) -> int:
     say.say(
         "starting the local stack: embedded PostgreSQL, moto (SQS, Secrets Manager), QBO emulator"
     )
-    stack = LocalStack(StackOptions(api_port=port, run_event_source=False)).start()
+    options = StackOptions(
+        api_port=port,
+        run_event_source=False,  # the script drains the queue itself, step by step
+        extra_env={"POWERTOOLS_LOG_LEVEL": "ERROR"},  # function logs: see `crm-finance serve`
+    )
+    stack = LocalStack(options).start()
     try:
         info = stack.info
         say.detail(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import warnings
 from typing import Any
 
 
@@ -12,11 +13,12 @@ class EmbeddedPostgres:
         self.url = ""
 
     def start(self) -> EmbeddedPostgres:
-        import pgserver
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import pgserver
 
-        self._server = pgserver.get_server(
-            tempfile.mkdtemp(prefix="crm-pg-"), cleanup_mode="delete"
-        )
+            data_dir = tempfile.mkdtemp(prefix="crm-pg-")
+            self._server = pgserver.get_server(data_dir, cleanup_mode="delete")
         self.url = self._server.get_uri()
         return self
 

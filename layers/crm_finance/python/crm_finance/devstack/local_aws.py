@@ -17,7 +17,11 @@ class LocalAws:
         self.endpoint_url = ""
 
     def start(self) -> LocalAws:
+        import logging
+
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call
 
         self._server = ThreadedMotoServer(ip_address=self._host, port=0, verbose=False)
         self._server.start()
