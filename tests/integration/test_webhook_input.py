@@ -118,3 +118,11 @@ def test_unhandled_event_types_are_acknowledged_and_recorded_as_ignored(api, db,
     row = db.one("SELECT status, reason FROM stripe_events WHERE event_id = 'evt_customer_created'")
     assert row["status"] == "ignored" and "customer.created" in row["reason"]
     assert stack.event_source.drain() == 0
+
+
+def test_oversized_body_is_rejected(api, db) -> None:
+    event = _event("evt_huge")
+    event["data"]["object"]["metadata"]["padding"] = "x" * (600 * 1024)
+    response = api.webhook(event)
+    assert response.status_code == 400
+    assert _stored(db, "evt_huge") == 0

@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable
 
 
+MAX_PAYLOAD_BYTES = 512 * 1024  # Stripe events are a few KiB; refuse anything absurd early
+
+
 class StripeSignatureVerifier:
     def __init__(self, secret: Callable[[], str], tolerance_seconds: int = 300) -> None:
         self._secret = secret  # resolved per call so that a rotated secret is picked up
@@ -18,6 +21,8 @@ class StripeSignatureVerifier:
 
         if not signature_header:
             raise InvalidSignature("missing Stripe-Signature header")
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            raise BadRequest("request body is too large for a Stripe event")
         try:
             WebhookSignature.verify_header(
                 payload, signature_header, self._secret(), self._tolerance
