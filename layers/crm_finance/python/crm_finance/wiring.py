@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from crm_finance.errors import ConfigurationError
 from crm_finance.settings import load_settings
 
 
@@ -47,22 +48,75 @@ def webhook_ports() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def connections() -> Any:
+    from crm_finance.adapters.postgres.connections import PostgresConnections
+
+    return PostgresConnections(database())
+
+
+@lru_cache(maxsize=1)
+def token_vault() -> Any:
+    from crm_finance.adapters.qbo.token_vault import SecretsManagerTokenVault
+
+    s = load_settings()
+    return SecretsManagerTokenVault(s.qbo_token_secret_prefix, max_age=s.secrets_max_age_seconds)
+
+
+@lru_cache(maxsize=1)
+def intuit_oauth() -> Any:
+    from crm_finance.adapters.postgres.discovery_cache import PostgresDiscoveryCache
+    from crm_finance.adapters.qbo.intuit_oauth import IntuitOAuth
+    from crm_finance.adapters.secrets import read_json_secret
+
+    s = load_settings().require("qbo_app_secret_id")
+    app_secret, max_age = s.qbo_app_secret_id, s.secrets_max_age_seconds
+    assert app_secret is not None
+    return IntuitOAuth(
+        credentials=lambda: read_json_secret(app_secret, max_age=max_age),
+        redirect_uri=s.oauth_redirect_uri or "",
+        discovery_url=s.qbo_discovery_url,
+        discovery_cache=PostgresDiscoveryCache(database()),
+        discovery_max_age=s.discovery_cache_seconds,
+        environment=s.qbo_environment,
+        timeout=s.qbo_timeout_seconds,
+    )
+
+
+@lru_cache(maxsize=1)
+def qbo_books() -> Any:
+    from crm_finance.adapters.qbo.factory import QuickBooksFactory
+
+    return QuickBooksFactory(connections(), token_vault(), intuit_oauth(), load_settings())
+
+
+@lru_cache(maxsize=1)
 def invoicing_ports() -> dict[str, Any]:
-    from crm_finance.adapters.postgres.orgs import PostgresOrgs
     from crm_finance.adapters.postgres.repositories import (
         PostgresInbox,
         PostgresInvoiceLedger,
         PostgresLeads,
     )
-    from crm_finance.adapters.qbo.factory import QuickBooksFactory
 
-    s = load_settings().require("database_url")
     db = database()
     return {
         "inbox": PostgresInbox(db),
         "leads": PostgresLeads(db),
         "ledger": PostgresInvoiceLedger(db),
-        "books": QuickBooksFactory(PostgresOrgs(db), s),
+        "books": qbo_books(),
+    }
+
+
+@lru_cache(maxsize=1)
+def oauth_ports() -> dict[str, Any]:
+    from crm_finance.adapters.postgres.oauth_states import PostgresOAuthStates
+
+    if load_settings().oauth_redirect_uri is None:
+        raise ConfigurationError("missing configuration: PUBLIC_API_URL (or QBO_REDIRECT_URI)")
+    return {
+        "states": PostgresOAuthStates(database()),
+        "oauth": intuit_oauth(),
+        "vault": token_vault(),
+        "connections": connections(),
     }
 
 
@@ -79,11 +133,26 @@ def admin_tokens() -> Any:
 
     s = load_settings().require("admin_tokens_secret_id")
     assert s.admin_tokens_secret_id is not None
-    return SecretAdminTokens(s.admin_tokens_secret_id, max_age=s.secrets_max_age_seconds)
+    return SecretAdminTokens(s.admin_tokens_secret_id, max_age=s.admin_tokens_max_age_seconds)
 
 
 def reset() -> None:
     """Forget every cached adapter (tests that change configuration call this)."""
-    for factory in (database, webhook_ports, invoicing_ports, leads, admin_tokens):
+    for factory in (
+        database,
+        webhook_ports,
+        connections,
+        token_vault,
+        intuit_oauth,
+        qbo_books,
+        invoicing_ports,
+        oauth_ports,
+        leads,
+        admin_tokens,
+    ):
         factory.cache_clear()
     load_settings.cache_clear()
+    from crm_finance.adapters import aws, secrets
+
+    aws.aws_client.cache_clear()
+    secrets.clear_provider()

@@ -36,6 +36,11 @@ def read_json_secret(secret_id: str, *, max_age: int, force: bool = False) -> di
     return value
 
 
+def clear_provider() -> None:
+    """Forget the provider and its client (configuration changed)."""
+    _provider.cache_clear()
+
+
 def clear_secret_cache() -> None:
     """Drop cached values (the local stack calls this after it rotates a secret)."""
     _provider().clear_cache()

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,12 @@ class LocalStack:
         stripe_secret_id = self.aws.put_secret(
             f"crm-finance/{STAGE}/stripe-webhook", webhook_secret
         )
+        qbo_app_secret_id = self.aws.put_secret(
+            f"crm-finance/{STAGE}/qbo-app",
+            {"client_id": self.emulator.client_id, "client_secret": self.emulator.client_secret},
+        )
+        self.api = LocalApiGateway(opts.host, opts.api_port).start()
+        self._started.append(self.api)
 
         env = {
             **self.aws.environment(),
@@ -85,6 +92,11 @@ class LocalStack:
             "STRIPE_WEBHOOK_SECRET_ID": stripe_secret_id,
             "INVOICE_QUEUE_URL": queue_url,
             "QBO_API_BASE_URL": self.emulator.base_url,
+            "QBO_APP_SECRET_ID": qbo_app_secret_id,
+            "QBO_DISCOVERY_URL": self.emulator.discovery_url,
+            "QBO_REDIRECT_URI": f"{self.api.url}/qbo/oauth/callback",
+            "QBO_TOKEN_SECRET_PREFIX": f"crm-finance/{STAGE}/qbo/",
+            "PUBLIC_API_URL": self.api.url,
             "QBO_BACKOFF_BASE_SECONDS": "0.05",
             "QBO_BACKOFF_MAX_SECONDS": "0.5",
             "QBO_TIMEOUT_SECONDS": "5",
@@ -94,6 +106,7 @@ class LocalStack:
             **opts.extra_env,
         }
         apply_environment(env)
+        wiring.reset()
 
         org_id, realm_id, access_token = self._create_demo_org(database_url)
         admin_secret_id = self.aws.put_secret(
@@ -104,8 +117,6 @@ class LocalStack:
         wiring.reset()
         unload_functions()
 
-        self.api = LocalApiGateway(opts.host, opts.api_port).start()
-        self._started.append(self.api)
         self.event_source = SqsEventSource(self.aws.client("sqs"), queue_url, WORKER_FUNCTION)
         if opts.run_event_source:
             self.event_source.start()
@@ -140,24 +151,23 @@ class LocalStack:
         db = Database(database_url)
         try:
             org_id = PostgresOrgs(db).create("Demo Org")
-            realm_id, access_token = self.connect_org_to_emulator(org_id, db)
         finally:
             db.close()
+        realm_id, access_token = self.connect_org_to_emulator(org_id)
         return org_id, realm_id, access_token
 
-    def connect_org_to_emulator(self, org_id: int, db: Any) -> tuple[str, str]:
-        """Give ``org_id`` its own emulated QBO company and store its tokens."""
-        from crm_finance.adapters.postgres.orgs import PostgresOrgs
+    def connect_org_to_emulator(self, org_id: int) -> tuple[str, str]:
+        """Give ``org_id`` its own emulated QBO company and store its tokens, as the OAuth
+        callback would; returns (realm_id, access_token)."""
+        from crm_finance import wiring
+        from crm_finance.domain.qbo_tokens import QboTokens
 
         realm_id = self.emulator.create_company(name=f"Org {org_id} Co")
-        tokens = self.emulator.issue_tokens(realm_id, access_ttl=3600)
-        secret_id = self.aws.put_secret(
-            f"crm-finance/{STAGE}/qbo/org-{org_id}", {**tokens, "realm_id": realm_id}
-        )
-        PostgresOrgs(db).save_qbo_connection(
-            org_id, realm_id=realm_id, environment="sandbox", token_secret_id=secret_id
-        )
-        return realm_id, tokens["access_token"]
+        issued = self.emulator.issue_tokens(realm_id, access_ttl=3600)
+        tokens = QboTokens.issued(issued, realm_id=realm_id, environment="sandbox", now=time.time())
+        secret_id = wiring.token_vault().write(org_id, tokens)
+        wiring.connections().save_connected(org_id, tokens, token_secret_id=secret_id)
+        return realm_id, tokens.access_token
 
     def add_org(self, name: str, *, connect_qbo: bool = True) -> tuple[int, str]:
         """Another org with its own admin token (and QBO company); returns (org_id, token)."""
@@ -169,10 +179,10 @@ class LocalStack:
         db = Database(self.info["database_url"])
         try:
             org_id = PostgresOrgs(db).create(name)
-            if connect_qbo:
-                self.connect_org_to_emulator(org_id, db)
         finally:
             db.close()
+        if connect_qbo:
+            self.connect_org_to_emulator(org_id)
         token = "adm_" + secrets.token_urlsafe(24)
         secret_id = self.info["env"]["ADMIN_TOKENS_SECRET_ID"]
         sm = self.aws.client("secretsmanager")

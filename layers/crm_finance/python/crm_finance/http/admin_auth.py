@@ -17,11 +17,16 @@ from crm_finance.errors import Unauthorized
 from crm_finance.http.errors import error_response
 
 
+def authenticated_org(app: Any) -> int:
+    """The org of the request's bearer token, or ``Unauthorized``."""
+    return authenticate_admin(
+        app.current_event.headers.get("authorization"), tokens=wiring.admin_tokens()
+    )
+
+
 def require_admin(app: Any, next_middleware: NextMiddleware) -> Response:
     try:
-        org_id = authenticate_admin(
-            app.current_event.headers.get("authorization"), tokens=wiring.admin_tokens()
-        )
+        org_id = authenticated_org(app)
     except Unauthorized as exc:
         return error_response(exc.http_status, exc.code, exc.message)
     app.append_context(org_id=org_id)

@@ -38,3 +38,13 @@ def query_params(app: Any, model: type[M]) -> M:
         return model.model_validate(app.current_event.query_string_parameters or {})
     except ValidationError as exc:
         raise BadRequest(_problems(exc)) from None
+
+
+def public_api_url(app: Any, settings: Any) -> str:
+    """Where clients reach this API: PUBLIC_API_URL, else API Gateway's domain and stage."""
+    if settings.public_api_url:
+        return str(settings.public_api_url).rstrip("/")
+    context = app.current_event.raw_event.get("requestContext", {})
+    stage = context.get("stage", "$default")
+    base = f"https://{context.get('domainName', 'localhost')}"
+    return base if stage == "$default" else f"{base}/{stage}"

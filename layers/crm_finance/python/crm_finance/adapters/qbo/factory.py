@@ -1,35 +1,48 @@
-"""Builds an org's ``QuickBooksBooks`` from its connection record and settings."""
+"""Builds an org's ``QuickBooksBooks``: its connection, its token provider, settings."""
 
 from __future__ import annotations
 
-from crm_finance.adapters.postgres.orgs import PostgresOrgs
+from crm_finance.adapters.postgres.connections import PostgresConnections
 from crm_finance.adapters.qbo.books import QuickBooksBooks
 from crm_finance.adapters.qbo.client import QboClient
-from crm_finance.adapters.qbo.tokens import SecretAccessTokens
+from crm_finance.domain.qbo_tokens import QboTokenProvider, TokenEndpoint, TokenVault
 from crm_finance.errors import QboNotConnected
 from crm_finance.settings import Settings
 
 
 class QuickBooksFactory:
-    def __init__(self, orgs: PostgresOrgs, settings: Settings) -> None:
-        self._orgs = orgs
+    def __init__(
+        self,
+        connections: PostgresConnections,
+        vault: TokenVault,
+        endpoint: TokenEndpoint,
+        settings: Settings,
+    ) -> None:
+        self._connections = connections
+        self._vault = vault
+        self._endpoint = endpoint
         self._settings = settings
 
+    def tokens_for(self, org_id: int) -> QboTokenProvider:
+        return QboTokenProvider(
+            org_id,
+            vault=self._vault,
+            endpoint=self._endpoint,
+            connections=self._connections,
+            skew_seconds=self._settings.qbo_refresh_skew_seconds,
+        )
+
     def for_org(self, org_id: int) -> QuickBooksBooks:
-        connection = self._orgs.qbo_connection(org_id)
+        connection = self._connections.get(org_id)
         if connection is None:
             raise QboNotConnected(f"org {org_id} has not connected QuickBooks")
         if connection.status != "connected":
-            raise QboNotConnected(
-                f"org {org_id} QuickBooks is disconnected: {connection.last_error}"
-            )
+            raise QboNotConnected(f"org {org_id} QuickBooks is disconnected: {connection.last_error}")
         s = self._settings
         client = QboClient.connect(
             base_url=s.qbo_api_base_url,
             realm_id=connection.realm_id,
-            tokens=SecretAccessTokens(
-                connection.token_secret_id, max_age=s.secrets_max_age_seconds
-            ),
+            tokens=self.tokens_for(org_id),
             timeout=s.qbo_timeout_seconds,
             minor_version=s.qbo_minor_version,
         )
