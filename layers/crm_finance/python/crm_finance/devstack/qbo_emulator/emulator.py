@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import faults, writes
+from .authorize import AUTHORIZE_PATH, DECISIONS
 from .chaos import FaultPlan, Injection, RateLimiter
 from .endpoints import DISCOVERY_PATHS
 from .jsonio import to_money
@@ -120,9 +121,53 @@ class QboEmulator:
         return {**tokens, "realm_id": realm}
 
     def issue_auth_code(self, realm: str, redirect_uri: str | None = None) -> str:
-        """A single-use code for grant_type=authorization_code (valid 5 minutes)."""
+        """A single-use code for grant_type=authorization_code (valid 5 minutes on the
+        emulator clock); when ``redirect_uri`` is given the exchange must present it."""
         self._company(realm)
         return self._state.tokens.issue_auth_code(realm, redirect_uri)
+
+    # The consent screen at GET /connect/oauth2 (see authorize.py) answers as configured here.
+    @property
+    def authorize_url(self) -> str:
+        """Where ``AuthClient.get_authorization_url`` sends the user (from discovery)."""
+        return self.root_url + AUTHORIZE_PATH
+
+    @property
+    def authorize_decision(self) -> str:
+        """ "approve" (default): redirect with code/state/realmId; "deny": access_denied."""
+        return self._state.authorize_decision
+
+    @authorize_decision.setter
+    def authorize_decision(self, value: str) -> None:
+        if value not in DECISIONS:
+            raise ValueError(f"authorize_decision must be one of {DECISIONS}")
+        self._state.authorize_decision = value
+
+    @property
+    def authorize_realm(self) -> str | None:
+        """The company an approval connects; None (default) creates a new one each time."""
+        return self._state.authorize_realm
+
+    @authorize_realm.setter
+    def authorize_realm(self, realm: str | None) -> None:
+        if realm is not None:
+            self._company(realm)
+        self._state.authorize_realm = realm
+
+    @property
+    def allowed_redirect_uris(self) -> set[str]:
+        """Registered redirect URIs; empty (default) accepts any absolute http(s) URI.
+        Mutate in place or assign a new set."""
+        return self._state.allowed_redirect_uris
+
+    @allowed_redirect_uris.setter
+    def allowed_redirect_uris(self, uris: set[str]) -> None:
+        self._state.allowed_redirect_uris = set(uris)
+
+    def authorize_count(self, realm: str | None = None) -> int:
+        """Requests to /connect/oauth2 (approved ones count under the connected realm;
+        denied and 400 ones only under realm=None, i.e. in the total)."""
+        return self._state.stats.count(realm, "authorize")
 
     def expire_access_tokens(self, realm: str) -> None:
         self._state.tokens.expire_access(realm)
@@ -131,7 +176,15 @@ class QboEmulator:
         self._state.tokens.revoke_refresh(realm)
 
     def refresh_count(self, realm: str | None = None) -> int:
+        """Refresh grants answered 200: rotations plus grace-period replays of the
+        previous token (each is a token-endpoint call the client made; see
+        ``TokenRegistry.refresh``). Rejected attempts are in ``invalid_grant_count``."""
         return self._state.tokens.refresh_count(realm)
+
+    def invalid_grant_count(self, realm: str | None = None) -> int:
+        """Refresh grants answered 400 invalid_grant; realm=None also counts tokens the
+        emulator never issued."""
+        return self._state.tokens.invalid_grant_count(realm)
 
     @property
     def refresh_grace_seconds(self) -> float:
@@ -178,7 +231,7 @@ class QboEmulator:
 
     def request_count(self, realm: str | None = None, *, kind: str | None = None) -> int:
         """Requests answered. Kinds: read, query, create, update, void, delete, cdc,
-        token, revoke, discovery, jwks, userinfo, unknown."""
+        authorize, token, revoke, discovery, jwks, userinfo, unknown."""
         return self._state.stats.count(realm, kind)
 
     def reset_counters(self) -> None:

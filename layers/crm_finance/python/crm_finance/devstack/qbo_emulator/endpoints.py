@@ -1,10 +1,12 @@
-"""OAuth/OpenID HTTP endpoints: discovery, token, revoke, JWKS, userinfo."""
+"""OAuth/OpenID HTTP endpoints: discovery, authorize, token, revoke, JWKS, userinfo."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from urllib.parse import parse_qs
 
+from .authorize import AUTHORIZE_PATH, authorize
 from .oauth import OAuthError, discovery_document
 from .state import EmulatorState, Outcome, json_reply
 
@@ -83,10 +85,17 @@ def _userinfo(state: EmulatorState, authorization: str | None) -> Outcome:
 
 
 def handle_oauth(
-    state: EmulatorState, method: str, path: str, raw: bytes, authorization: str | None
+    state: EmulatorState,
+    method: str,
+    path: str,
+    raw: bytes,
+    authorization: str | None,
+    params: Mapping[str, str] | None = None,
 ) -> Outcome | None:
-    """None when the path is not an OAuth/OpenID endpoint."""
+    """None when the path is not an OAuth/OpenID endpoint; ``params`` is the query."""
     trimmed = path.rstrip("/") or "/"
+    if method == "GET" and trimmed == AUTHORIZE_PATH:
+        return authorize(state, params or {})
     if method == "GET" and trimmed in DISCOVERY_PATHS:
         return Outcome(json_reply(200, discovery_document(state.root_url)), "discovery")
     if method == "POST" and trimmed == TOKEN_PATH:

@@ -1,4 +1,5 @@
-"""Intuit OAuth 2.0 emulation: token issuing, rotation with a grace period, revocation."""
+"""Intuit OAuth 2.0 emulation: authorization codes, token issuing, rotation with a grace
+period, revocation."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class _Refresh:
     access_ttl: int
     refresh_ttl: int
     superseded_at: float | None = None
+    successor: dict[str, Any] | None = None
     revoked: bool = False
 
 
@@ -94,6 +96,7 @@ class TokenRegistry:
         self._refresh: dict[str, _Refresh] = {}
         self._codes: dict[str, _Code] = {}
         self._refreshes: dict[str, int] = {}
+        self._invalid_grants: dict[str | None, int] = {}
 
     def _issue(self, realm: str, access_ttl: int, refresh_ttl: int) -> dict[str, Any]:
         now = self.clock()
@@ -176,36 +179,84 @@ class TokenRegistry:
         return ok_id and ok_secret
 
     def refresh(self, refresh_token: str) -> tuple[str, dict[str, Any]]:
-        """Rotate: a new pair each time; the used token lives on for the grace period."""
+        """grant_type=refresh_token; the whole check-and-rotate runs under one lock.
+
+        * The FIRST successful refresh with a token rotates it: a new access/refresh pair is
+          issued and the presented token becomes "superseded".
+        * Presenting a superseded token again within ``refresh_grace_seconds`` of that
+          rotation is answered 200 with the SAME successor pair again (``expires_in`` and
+          ``x_refresh_token_expires_in`` counted down to what is left), so N concurrent
+          refreshes racing on one token all converge on one pair and none of them fails.
+          The successor itself stays valid; it is not rotated by a replay.
+        * After the grace period, or for an unknown, expired or revoked token (revoking the
+          successor revokes the whole realm, the superseded token included), the answer is
+          400 ``invalid_grant``.
+
+        Intuit's public docs only say "always store the latest refresh token"; the exact
+        grace-window answer is this emulator's contract (``refresh_grace_seconds``, default
+        60, 0 disables the replay).
+
+        ``refresh_count`` counts every 200 answer (rotations and grace replays alike: each
+        one is a refresh the client made); ``invalid_grant_count`` counts the rejections.
+        """
         with self._lock:
             now = self.clock()
             entry = self._refresh.get(refresh_token)
             if entry is None or entry.revoked or entry.expires_at <= now:
-                raise OAuthError(400, "invalid_grant")
-            if (
-                entry.superseded_at is not None
-                and now >= entry.superseded_at + self.refresh_grace_seconds
-            ):
-                raise OAuthError(400, "invalid_grant")
+                raise self._invalid_grant(entry.realm if entry else None)
             if entry.superseded_at is None:
                 entry.superseded_at = now
+                entry.successor = self._issue(entry.realm, entry.access_ttl, entry.refresh_ttl)
+                tokens = dict(entry.successor)
+            elif now < entry.superseded_at + self.refresh_grace_seconds and entry.successor:
+                tokens = self._replay(entry.successor, now)
+            else:
+                raise self._invalid_grant(entry.realm)
             self._refreshes[entry.realm] = self._refreshes.get(entry.realm, 0) + 1
-            return entry.realm, self._issue(entry.realm, entry.access_ttl, entry.refresh_ttl)
+            return entry.realm, tokens
+
+    def _replay(self, successor: dict[str, Any], now: float) -> dict[str, Any]:
+        tokens = dict(successor)
+        access = self._access.get(tokens["access_token"])
+        refresh = self._refresh.get(tokens["refresh_token"])
+        if access is not None:
+            tokens["expires_in"] = max(0, int(access.expires_at - now))
+        if refresh is not None:
+            tokens["x_refresh_token_expires_in"] = max(0, int(refresh.expires_at - now))
+        return tokens
+
+    def _invalid_grant(self, realm: str | None) -> OAuthError:
+        """Count a rejected refresh grant (caller holds the lock)."""
+        self._invalid_grants[realm] = self._invalid_grants.get(realm, 0) + 1
+        return OAuthError(400, "invalid_grant")
 
     def refresh_count(self, realm: str | None = None) -> int:
+        """Refresh grants answered 200 (all realms when ``realm`` is None)."""
         with self._lock:
             if realm is None:
                 return sum(self._refreshes.values())
             return self._refreshes.get(realm, 0)
 
+    def invalid_grant_count(self, realm: str | None = None) -> int:
+        """Refresh grants answered 400 invalid_grant (all, unknown tokens included, when
+        ``realm`` is None)."""
+        with self._lock:
+            if realm is None:
+                return sum(self._invalid_grants.values())
+            return self._invalid_grants.get(realm, 0)
+
     def issue_auth_code(self, realm: str, redirect_uri: str | None = None) -> str:
+        """A code valid for ``AUTH_CODE_TTL`` seconds (Intuit: 5 minutes), single use."""
         with self._lock:
             code = "AB11" + secrets.token_urlsafe(24)
             self._codes[code] = _Code(realm, self.clock() + AUTH_CODE_TTL, redirect_uri)
             return code
 
     def exchange_code(self, code: str, redirect_uri: str | None) -> tuple[str, dict[str, Any]]:
-        """Codes are single-use, short-lived and bound to the redirect_uri if one was given."""
+        """grant_type=authorization_code: 400 ``invalid_grant`` for an unknown, used or
+        expired code, or when the code was issued for a redirect_uri and the exchange does
+        not present exactly that one (RFC 6749 4.1.3). A rejected attempt does not burn the
+        code; a successful one does."""
         with self._lock:
             entry = self._codes.get(code)
             if entry is None or entry.used or entry.expires_at <= self.clock():

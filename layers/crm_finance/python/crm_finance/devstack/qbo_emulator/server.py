@@ -25,6 +25,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128  # bursts of concurrent clients (e.g. 20 racing refreshes)
 
     def __init__(self, address: tuple[str, int], state: EmulatorState) -> None:
         super().__init__(address, _Handler)
@@ -88,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
             parts = [unquote(p) for p in url.path[len(_API_PREFIX) :].split("/") if p]
             outcome = handle_api(state, self.command, parts, params, raw, auth)
         else:
-            outcome = handle_oauth(state, self.command, url.path, raw, auth)
+            outcome = handle_oauth(state, self.command, url.path, raw, auth, params)
         if outcome is None:
             outcome = Outcome(json_reply(404, {"error": "Not Found"}), "unknown")
         try:

@@ -33,6 +33,10 @@ class EmulatorState:
     tz: timezone
     stopping: threading.Event = field(default_factory=threading.Event)
     root_url: str = ""
+    # The emulated consent screen at /connect/oauth2 (set through QboEmulator).
+    authorize_decision: str = "approve"
+    authorize_realm: str | None = None
+    allowed_redirect_uris: set[str] = field(default_factory=set)
 
     def time_text(self) -> str:
         return format_response_time(self.clock(), self.tz)
