@@ -22,42 +22,57 @@ settings = load_settings()
 @app.get("/qbo/oauth/start")
 def oauth_start() -> Response:
     ticket = app.current_event.get_query_string_value("ticket")
-    org_id = qbo.redeem_start_link(ticket, states=ports["states"]) if ticket else authenticated_org(app)
-    url = qbo.start_authorization(org_id, states=ports["states"], oauth=ports["oauth"],
-                                  state_ttl=settings.oauth_state_ttl_seconds)
+    org_id = (
+        qbo.redeem_start_link(ticket, states=ports["states"]) if ticket else authenticated_org(app)
+    )
+    url = qbo.start_authorization(
+        org_id,
+        states=ports["states"],
+        oauth=ports["oauth"],
+        state_ttl=settings.oauth_state_ttl_seconds,
+    )
     logger.info("qbo authorization started", extra={"org_id": org_id})
     return Response(302, content_types.APPLICATION_JSON, {"authorize_url": url}, {"Location": url})
 
 
 @app.post("/qbo/oauth/link", middlewares=[require_admin])
 def oauth_link() -> dict:
-    return qbo.issue_start_link(admin_org(app), states=ports["states"],
-                                link_ttl=settings.oauth_link_ttl_seconds,
-                                api_url=public_api_url(app, settings))
+    return qbo.issue_start_link(
+        admin_org(app),
+        states=ports["states"],
+        link_ttl=settings.oauth_link_ttl_seconds,
+        api_url=public_api_url(app, settings),
+    )
 
 
 @app.get("/qbo/oauth/callback")
 def oauth_callback() -> dict:
     event = app.current_event
-    result = qbo.complete_authorization(event.raw_event.get("rawQueryString") or "",
-                                        event.query_string_parameters, **ports)
+    result = qbo.complete_authorization(
+        event.raw_event.get("rawQueryString") or "", event.query_string_parameters, **ports
+    )
     logger.info("qbo connected", extra={"org_id": result["org_id"], "realm_id": result["realm_id"]})
     return result
 
 
 @app.get("/qbo/status", middlewares=[require_admin])
 def qbo_status() -> dict:
-    return qbo.connection_status(admin_org(app), connections=ports["connections"], vault=ports["vault"])
+    return qbo.connection_status(
+        admin_org(app), connections=ports["connections"], vault=ports["vault"]
+    )
 
 
 @app.post("/qbo/disconnect", middlewares=[require_admin])
 def qbo_disconnect() -> dict:
-    result = qbo.disconnect(admin_org(app), oauth=ports["oauth"], vault=ports["vault"],
-                            connections=ports["connections"])
+    result = qbo.disconnect(
+        admin_org(app), oauth=ports["oauth"], vault=ports["vault"], connections=ports["connections"]
+    )
     logger.info("qbo disconnected", extra={"org_id": admin_org(app), **result})
     return result
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -79,3 +79,43 @@ def test_a_full_flow_logs_no_secret_token_or_card_field(api, stack, db, log_line
         "p"
     ]
     assert "4929" not in stored and "FpCardSecret123" not in stored
+
+
+def test_oauth_and_refresh_log_no_token_code_or_client_secret(api, stack, log_lines) -> None:
+    import time
+    from dataclasses import replace
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from crm_finance import wiring
+
+    org_id, admin_token = stack.add_org("Secretive Org", connect_qbo=False)
+    headers = {"authorization": f"Bearer {admin_token}"}
+    start = api.get("/qbo/oauth/start", headers=headers, allow_redirects=False)
+    callback = requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers[
+        "Location"
+    ]
+    query = parse_qs(urlsplit(callback).query)
+    bodies = [start.text, requests.get(callback, timeout=10).text]
+    first = wiring.token_vault().read(org_id, fresh=True)
+    wiring.token_vault().write(org_id, replace(first, access_expires_at=time.time() - 1))
+    wiring.qbo_books().tokens_for(org_id).access_token()  # a refresh
+    rotated = wiring.token_vault().read(org_id, fresh=True)
+    bodies.append(api.get("/qbo/status", headers=headers).text)
+    bodies.append(api.post("/qbo/disconnect", headers=headers).text)
+
+    logs = log_lines.getvalue()
+    output = logs + "\n".join(bodies)
+    assert "qbo connected" in logs
+    for value in (
+        first.access_token,
+        first.refresh_token,
+        rotated.access_token,
+        rotated.refresh_token,
+        admin_token,
+        stack.emulator.client_secret,
+    ):
+        assert value not in output, f"leaked: {value[:4]}..."
+    for value in (query["code"][0], query["state"][0]):  # they travel in URLs, never in logs
+        assert value not in logs, f"logged: {value[:4]}..."

@@ -61,7 +61,9 @@ def test_qbo_timeout_is_retried(api, stack, db, books) -> None:
     lead_id = api.create_lead(amount_cents=10_000, email="slow@example.com")
     event_id = _send(api, lead_id=lead_id, cents=10_000)
     settings = load_settings().model_copy(update={"qbo_timeout_seconds": 0.3})
-    books = QuickBooksFactory(wiring.connections(), wiring.token_vault(), wiring.intuit_oauth(), settings)
+    books = QuickBooksFactory(
+        wiring.connections(), wiring.token_vault(), wiring.intuit_oauth(), settings
+    )
     ports = {**wiring.invoicing_ports(), "books": books}
     stack.emulator.stall_next(count=1, seconds=1.0)
     invoice_stripe_payment(event_id, **ports)

@@ -41,7 +41,9 @@ class Settings(BaseModel):
     oauth_state_ttl_seconds: int = Field(600, ge=30, le=3600, alias="OAUTH_STATE_TTL_SECONDS")
     oauth_link_ttl_seconds: int = Field(300, ge=30, le=3600, alias="OAUTH_LINK_TTL_SECONDS")
     discovery_cache_seconds: int = Field(86_400, ge=60, alias="QBO_DISCOVERY_CACHE_SECONDS")
-    admin_tokens_max_age_seconds: int = Field(15, ge=0, le=300, alias="ADMIN_TOKENS_MAX_AGE_SECONDS")
+    admin_tokens_max_age_seconds: int = Field(
+        15, ge=0, le=300, alias="ADMIN_TOKENS_MAX_AGE_SECONDS"
+    )
 
     qbo_api_base_url: str = Field(
         "https://sandbox-quickbooks.api.intuit.com/v3", alias="QBO_API_BASE_URL"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-
 MAX_PAYLOAD_BYTES = 512 * 1024  # Stripe events are a few KiB; refuse anything absurd early
 
 

@@ -192,6 +192,19 @@ class LocalStack:
         clear_secret_cache()  # what SECRETS_MAX_AGE_SECONDS does in a deployed function
         return org_id, token
 
+    def revoke_admin_token(self, token: str) -> None:
+        """Remove one admin token, as an operator would (the next lookup misses it)."""
+        from crm_finance.adapters.admin_tokens import token_digest
+        from crm_finance.adapters.secrets import clear_secret_cache
+
+        secret_id = self.info["env"]["ADMIN_TOKENS_SECRET_ID"]
+        sm = self.aws.client("secretsmanager")
+        current = json.loads(sm.get_secret_value(SecretId=secret_id)["SecretString"])
+        digest = token_digest(token)
+        current["tokens"] = [t for t in current["tokens"] if t["sha256"] != digest]
+        sm.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
+        clear_secret_cache()  # what ADMIN_TOKENS_MAX_AGE_SECONDS does in a deployed function
+
     def stop(self) -> None:
         while self._started:
             part = self._started.pop()

@@ -32,7 +32,9 @@ class QboTokens:
         return self.access_expires_at - skew <= now
 
     @classmethod
-    def issued(cls, payload: dict[str, Any], *, realm_id: str, environment: str, now: float) -> QboTokens:
+    def issued(
+        cls, payload: dict[str, Any], *, realm_id: str, environment: str, now: float
+    ) -> QboTokens:
         """From Intuit's token response (expires_in, x_refresh_token_expires_in)."""
         return cls(
             access_token=str(payload["access_token"]),
@@ -137,16 +139,16 @@ class QboTokenProvider:
                 again = self._fresh_or_disconnected()
                 if again.refresh_token != current.refresh_token:
                     return again.access_token  # rotated by a reconnect meanwhile
-                self._connections.mark_disconnected(self._org_id, INVALID_GRANT_REASON)
-                raise QboNotConnected(INVALID_GRANT_REASON) from None
-            self._vault.write(self._org_id, rotated)  # persist the rotation before any use
-            self._connections.record_refresh(self._org_id, rotated)
-            return rotated.access_token
+            else:
+                self._vault.write(self._org_id, rotated)  # persist the rotation before any use
+                self._connections.record_refresh(self._org_id, rotated)
+                return rotated.access_token
+        # Outside the lock's transaction, so that the reason is committed, not rolled back.
+        self._connections.mark_disconnected(self._org_id, INVALID_GRANT_REASON)
+        raise QboNotConnected(INVALID_GRANT_REASON)
 
     def _fresh_or_disconnected(self) -> QboTokens:
         tokens = self._vault.read(self._org_id, fresh=True)
         if tokens is None:
             raise QboNotConnected("No tokens found")
         return tokens
-
-

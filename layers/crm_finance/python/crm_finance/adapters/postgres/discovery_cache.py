@@ -26,6 +26,7 @@ class PostgresDiscoveryCache:
         with self._db.transaction() as cur:
             cur.execute(
                 """INSERT INTO qbo_discovery_cache (url, document) VALUES (%s, %s::jsonb)
-                   ON CONFLICT (url) DO UPDATE SET document = EXCLUDED.document, fetched_at = now()""",
+                   ON CONFLICT (url) DO UPDATE
+                      SET document = EXCLUDED.document, fetched_at = now()""",
                 (url, json.dumps(document)),
             )

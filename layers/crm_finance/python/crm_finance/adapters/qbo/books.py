@@ -84,7 +84,9 @@ class QuickBooksBooks:
         self._retrying = Retrying(
             retry=retry_if_exception_type(QboTransientError),
             stop=stop_after_attempt(max_attempts),
-            wait=wait_exponential_jitter(multiplier=backoff_base, max=backoff_max, jitter=backoff_base),
+            wait=wait_exponential_jitter(
+                multiplier=backoff_base, max=backoff_max, jitter=backoff_base
+            ),
             reraise=True,
         )
 

@@ -37,7 +37,9 @@ class QuickBooksFactory:
         if connection is None:
             raise QboNotConnected(f"org {org_id} has not connected QuickBooks")
         if connection.status != "connected":
-            raise QboNotConnected(f"org {org_id} QuickBooks is disconnected: {connection.last_error}")
+            raise QboNotConnected(
+                f"org {org_id} QuickBooks is disconnected: {connection.last_error}"
+            )
         s = self._settings
         client = QboClient.connect(
             base_url=s.qbo_api_base_url,

@@ -142,7 +142,9 @@ class IntuitOAuth:
                 raise ConfigurationError("Intuit rejected the QBO app credentials") from None
             if exc.status_code >= 500 or exc.status_code == 429:
                 raise QboTransientError(f"Intuit OAuth answered HTTP {exc.status_code}") from None
-            raise BadRequest(f"Intuit OAuth refused the request ({error or exc.status_code})") from None
+            raise BadRequest(
+                f"Intuit OAuth refused the request ({error or exc.status_code})"
+            ) from None
         except requests.RequestException as exc:
             raise QboTransientError(f"Intuit OAuth unreachable: {type(exc).__name__}") from None
 
