@@ -172,3 +172,19 @@ def test_disconnect_revokes_and_forgets_the_tokens(api, stack, db, fresh_org) ->
         SecretId=f"crm-finance/local/qbo/org-{org_id}"
     )
     assert secret["SecretString"] == "{}"
+
+
+def test_discovery_document_is_fetched_once_not_per_cold_start(api, stack, db, fresh_org) -> None:
+    from crm_finance import wiring
+    from crm_finance.devstack.lambda_runtime import unload_functions
+
+    _, headers = fresh_org
+    db.rows("DELETE FROM qbo_discovery_cache RETURNING 1")
+    before = stack.emulator.request_count(kind="discovery")
+    assert api.get("/qbo/oauth/start", headers=headers, allow_redirects=False).status_code == 302
+    assert stack.emulator.request_count(kind="discovery") == before + 1
+    for _ in range(3):
+        wiring.reset()
+        unload_functions()  # a cold start of every function
+        assert api.get("/qbo/oauth/start", headers=headers, allow_redirects=False).status_code == 302
+    assert stack.emulator.request_count(kind="discovery") == before + 1
