@@ -58,6 +58,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Conflict(DomainError):
+    """The resource is not in a state that allows this."""
+
+    http_status = 409
+    code = "conflict"
+
+
 # --- payment processing: permanent rejections (recorded, never retried) --------------
 class PaymentRejected(DomainError):
     """The payment cannot be invoiced as it stands; the reason is recorded on the event."""

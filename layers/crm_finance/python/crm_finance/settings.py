@@ -25,6 +25,7 @@ class Settings(BaseModel):
     stripe_webhook_secret_id: str | None = Field(None, alias="STRIPE_WEBHOOK_SECRET_ID")
     stripe_tolerance_seconds: int = Field(300, ge=1, le=3600, alias="STRIPE_TOLERANCE_SECONDS")
     invoice_queue_url: str | None = Field(None, alias="INVOICE_QUEUE_URL")
+    poll_queue_url: str | None = Field(None, alias="POLL_QUEUE_URL")
     public_api_url: str | None = Field(None, alias="PUBLIC_API_URL")
     admin_tokens_secret_id: str | None = Field(None, alias="ADMIN_TOKENS_SECRET_ID")
     secrets_max_age_seconds: int = Field(300, ge=0, alias="SECRETS_MAX_AGE_SECONDS")

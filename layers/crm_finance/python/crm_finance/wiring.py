@@ -121,6 +121,28 @@ def oauth_ports() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def poll_ports() -> dict[str, Any]:
+    from crm_finance.adapters.postgres.poll_store import PostgresPollStore
+    from crm_finance.domain.polling import wall_clock
+
+    return {
+        "store": PostgresPollStore(database()),
+        "reader_for": qbo_books().reader_for,
+        "now": wall_clock,
+    }
+
+
+@lru_cache(maxsize=1)
+def schedule_ports() -> dict[str, Any]:
+    from crm_finance.adapters.aws import aws_client
+    from crm_finance.adapters.sqs_queue import SqsPollQueue
+
+    s = load_settings().require("poll_queue_url", "database_url")
+    assert s.poll_queue_url is not None
+    return {"orgs": connections(), "queue": SqsPollQueue(s.poll_queue_url, aws_client("sqs"))}
+
+
+@lru_cache(maxsize=1)
 def leads() -> Any:
     from crm_finance.adapters.postgres.repositories import PostgresLeads
 
@@ -147,6 +169,8 @@ def reset() -> None:
         qbo_books,
         invoicing_ports,
         oauth_ports,
+        poll_ports,
+        schedule_ports,
         leads,
         admin_tokens,
     ):

@@ -18,13 +18,17 @@ STACK_FILE = Path(".local/stack.json")
 def _serve(args: argparse.Namespace) -> int:
     from crm_finance.devstack.stack import LocalStack, StackOptions
 
-    stack = LocalStack(StackOptions(host=args.host, api_port=args.port)).start()
+    options = StackOptions(
+        host=args.host, api_port=args.port, poll_interval_seconds=args.poll_interval * 60
+    )
+    stack = LocalStack(options).start()
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     info = stack.info
     print(f"crm-finance local stack ready: {info['api_url']}  (org {info['org_id']})")
     print(f"  QBO emulator {info['qbo']['api_url']}  realm {info['qbo']['realm_id']}")
+    print(f"  Starting invoice status poller (interval: {args.poll_interval:g}min)")
     print(f"  details in {STACK_FILE}; stop with Ctrl-C", flush=True)
     stopped.wait()
     print("stopping...", flush=True)
@@ -99,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the whole system locally (API on :8089)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8089)
+    serve.add_argument(
+        "--poll-interval",
+        type=float,
+        default=30,
+        metavar="MINUTES",
+        help="invoice poller schedule in minutes (default: %(default)s)",
+    )
     serve.set_defaults(run=_serve)
 
     inv = commands.add_parser(

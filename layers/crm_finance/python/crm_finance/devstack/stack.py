@@ -16,6 +16,7 @@ from crm_finance.devstack.local_aws import LocalAws, apply_environment
 
 STAGE = "local"
 WORKER_FUNCTION = "InvoiceWorkerFunction"
+POLL_WORKER_FUNCTION = "PollWorkerFunction"
 
 
 @dataclass
@@ -27,6 +28,7 @@ class StackOptions:
     run_event_source: bool = True
     visibility_timeout: int = 2
     max_receives: int = 5
+    poll_interval_seconds: float | None = None  # None: the schedule does not run
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -53,6 +55,7 @@ class LocalStack:
         from crm_finance.devstack.embedded_postgres import EmbeddedPostgres
         from crm_finance.devstack.lambda_runtime import unload_functions
         from crm_finance.devstack.qbo_emulator import QboEmulator
+        from crm_finance.devstack.schedule import LocalSchedule
         from crm_finance.devstack.sqs_event_source import SqsEventSource
 
         opts = self.options
@@ -76,6 +79,9 @@ class LocalStack:
             visibility_timeout=opts.visibility_timeout,
             max_receives=opts.max_receives,
         )
+        poll_queue_url = self.aws.create_queue_with_dlq(
+            "crm-finance-polls", visibility_timeout=opts.visibility_timeout, max_receives=3
+        )
         stripe_secret_id = self.aws.put_secret(
             f"crm-finance/{STAGE}/stripe-webhook", webhook_secret
         )
@@ -91,6 +97,7 @@ class LocalStack:
             "DATABASE_URL": database_url,
             "STRIPE_WEBHOOK_SECRET_ID": stripe_secret_id,
             "INVOICE_QUEUE_URL": queue_url,
+            "POLL_QUEUE_URL": poll_queue_url,
             "QBO_API_BASE_URL": self.emulator.base_url,
             "QBO_APP_SECRET_ID": qbo_app_secret_id,
             "QBO_DISCOVERY_URL": self.emulator.discovery_url,
@@ -117,10 +124,16 @@ class LocalStack:
         wiring.reset()
         unload_functions()
 
-        self.event_source = SqsEventSource(self.aws.client("sqs"), queue_url, WORKER_FUNCTION)
+        sqs = self.aws.client("sqs")
+        self.event_source = SqsEventSource(sqs, queue_url, WORKER_FUNCTION)
+        self.poll_source = SqsEventSource(sqs, poll_queue_url, POLL_WORKER_FUNCTION, batch_size=1)
         if opts.run_event_source:
-            self.event_source.start()
-            self._started.append(self.event_source)
+            for source in (self.event_source, self.poll_source):
+                source.start()
+                self._started.append(source)
+        self.schedule = LocalSchedule("PollSchedulerFunction", opts.poll_interval_seconds)
+        if opts.poll_interval_seconds:
+            self._started.append(self.schedule.start())
 
         self.info = {
             "api_url": self.api.url,
@@ -132,6 +145,7 @@ class LocalStack:
             "aws_endpoint_url": self.aws.endpoint_url,
             "env": {**env, "ADMIN_TOKENS_SECRET_ID": admin_secret_id},
             "invoice_queue_url": queue_url,
+            "poll_queue_url": poll_queue_url,
             "qbo": {
                 "api_url": self.emulator.base_url,
                 "realm_id": realm_id,

@@ -107,6 +107,15 @@ class QboPayment:
     invoice_id: str
 
 
+def payment_ref(payment_id: str, invoice_id: str) -> str:
+    """Ledger key of the money one QBO payment applied to one invoice.
+
+    The worker and the poller both use it, so a payment is counted once whoever sees it
+    first; a cheque split over two invoices counts once per invoice.
+    """
+    return f"{payment_id}/{invoice_id}"
+
+
 def derive_invoice_status(
     *, total_cents: int, balance_cents: int, voided: bool = False
 ) -> QboStatus:

@@ -48,3 +48,10 @@ def public_api_url(app: Any, settings: Any) -> str:
     stage = context.get("stage", "$default")
     base = f"https://{context.get('domainName', 'localhost')}"
     return base if stage == "$default" else f"{base}/{stage}"
+
+
+def path_id(value: str) -> int:
+    """A numeric id from the path; anything else is a 400, not a 500."""
+    if not value.isdecimal() or len(value) > 18:
+        raise BadRequest(f"invalid id in path: {value[:20]!r}")
+    return int(value)

@@ -45,6 +45,13 @@ class PostgresConnections:
             row = cur.fetchone()
         return QboConnection(**row) if row else None
 
+    def connected_org_ids(self) -> list[int]:
+        with self._db.transaction() as cur:
+            cur.execute(
+                "SELECT org_id FROM qbo_connections WHERE status = 'connected' ORDER BY org_id"
+            )
+            return [int(r["org_id"]) for r in cur.fetchall()]
+
     def save_connected(self, org_id: int, tokens: QboTokens, *, token_secret_id: str) -> None:
         with self._db.transaction() as cur:
             cur.execute(

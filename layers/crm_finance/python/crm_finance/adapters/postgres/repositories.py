@@ -16,6 +16,7 @@ from crm_finance.domain.models import (
     QboStatus,
     StripePayment,
     derive_invoice_status,
+    payment_ref,
 )
 
 if TYPE_CHECKING:
@@ -252,7 +253,13 @@ class PostgresInvoiceLedger:
     ) -> None:
         with self._db.transaction() as cur:
             status = self._merge_into_lead(cur, lead, invoice)
-            facts = [(LedgerKind.PAYMENT_RECEIVED, payment.id, payment.amount_cents)]
+            facts = [
+                (
+                    LedgerKind.PAYMENT_RECEIVED,
+                    payment_ref(payment.id, invoice.id),
+                    payment.amount_cents,
+                )
+            ]
             if status is QboStatus.PAID:
                 facts.append((LedgerKind.INVOICE_PAID, invoice.id, invoice.total_cents))
             cur.executemany(

@@ -21,12 +21,12 @@ from quickbooks.objects.payment import Payment, PaymentLine
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from crm_finance.adapters.qbo.client import QboClient
+from crm_finance.adapters.qbo.mapping import invoice_from_json
 from crm_finance.domain.models import (
     Lead,
     QboInvoice,
     QboPayment,
     StripePayment,
-    derive_invoice_status,
 )
 from crm_finance.errors import InvoiceGone, NotFound, QboRequestError, QboTransientError
 from crm_finance.money import cents_to_decimal, decimal_to_cents
@@ -51,20 +51,7 @@ def invoice_doc_number(lead: Lead) -> str:
 
 
 def to_domain_invoice(invoice: Invoice) -> QboInvoice:
-    total = decimal_to_cents(Decimal(str(invoice.TotalAmt or 0)))
-    balance = decimal_to_cents(Decimal(str(invoice.Balance or 0)))
-    voided = total == 0 and (invoice.PrivateNote or "").startswith("Voided")
-    payments = tuple(
-        str(t.TxnId) for t in (invoice.LinkedTxn or []) if getattr(t, "TxnType", "") == "Payment"
-    )
-    return QboInvoice(
-        id=str(invoice.Id),
-        doc_number=invoice.DocNumber,
-        total_cents=total,
-        balance_cents=balance,
-        status=derive_invoice_status(total_cents=total, balance_cents=balance, voided=voided),
-        payment_ids=payments,
-    )
+    return invoice_from_json(invoice.to_dict())
 
 
 class QuickBooksBooks:
@@ -90,7 +77,11 @@ class QuickBooksBooks:
             reraise=True,
         )
 
-    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    @property
+    def client(self) -> QboClient:
+        return self._qb
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
             return self._retrying(fn, *args, **kwargs)
         except ObjectNotFoundException as exc:
@@ -102,7 +93,7 @@ class QuickBooksBooks:
 
     # -- customers ----------------------------------------------------------------------
     def ensure_customer(self, lead: Lead) -> str:
-        found = self._call(
+        found = self.call(
             Customer.where,
             f"PrimaryEmailAddr = {quote(lead.contact_email)}",
             max_results=1,
@@ -119,13 +110,24 @@ class QuickBooksBooks:
                 raise
             return self._create_customer(lead, f"{base_name} (CRM lead {lead.id})"[:500])
 
+    def sync_customer(self, lead: Lead) -> str:
+        """Create the lead's customer, or bring the stored one's e-mail and company up to date."""
+        if not lead.qbo_customer_id:
+            return self.ensure_customer(lead)
+        customer = self.call(Customer.get, lead.qbo_customer_id, qb=self._qb)
+        customer.PrimaryEmailAddr = EmailAddress()
+        customer.PrimaryEmailAddr.Address = lead.contact_email
+        customer.CompanyName = lead.company_name or ""
+        saved = self.call(customer.save, qb=self._qb)
+        return str(saved.Id)
+
     def _create_customer(self, lead: Lead, display_name: str) -> str:
         customer = Customer()
         customer.DisplayName = display_name
         customer.CompanyName = lead.company_name or ""
         customer.PrimaryEmailAddr = EmailAddress()
         customer.PrimaryEmailAddr.Address = lead.contact_email
-        created = self._call(
+        created = self.call(
             customer.save,
             qb=self._qb,
             request_id=request_id("customer", self._org_id, lead.id, display_name),
@@ -135,7 +137,7 @@ class QuickBooksBooks:
     # -- invoices -----------------------------------------------------------------------
     def get_invoice(self, invoice_id: str) -> QboInvoice:
         try:
-            return to_domain_invoice(self._call(Invoice.get, invoice_id, qb=self._qb))
+            return to_domain_invoice(self.call(Invoice.get, invoice_id, qb=self._qb))
         except NotFound:
             raise InvoiceGone(f"QBO invoice {invoice_id} no longer exists") from None
 
@@ -143,7 +145,7 @@ class QuickBooksBooks:
         if lead.qbo_invoice_id:
             return self.get_invoice(lead.qbo_invoice_id)
         doc_number = invoice_doc_number(lead)
-        found = self._call(Invoice.where, f"DocNumber = {quote(doc_number)}", qb=self._qb)
+        found = self.call(Invoice.where, f"DocNumber = {quote(doc_number)}", qb=self._qb)
         if found:
             return to_domain_invoice(found[0])
         invoice = Invoice()
@@ -160,7 +162,7 @@ class QuickBooksBooks:
         line.SalesItemLineDetail.ItemRef = Ref()
         line.SalesItemLineDetail.ItemRef.value = self._item_id
         invoice.Line = [line]
-        created = self._call(
+        created = self.call(
             invoice.save, qb=self._qb, request_id=request_id("invoice", self._org_id, lead.id)
         )
         return to_domain_invoice(created)  # save() returns the object as QBO stored it
@@ -169,7 +171,7 @@ class QuickBooksBooks:
     def find_payment(self, invoice: QboInvoice, payment_key: str) -> QboPayment | None:
         if not invoice.payment_ids:
             return None
-        payments = self._call(Payment.choose, list(invoice.payment_ids), qb=self._qb)
+        payments = self.call(Payment.choose, list(invoice.payment_ids), qb=self._qb)
         marker = STRIPE_NOTE_PREFIX + payment_key
         for payment in payments:
             if marker in (payment.PrivateNote or ""):
@@ -196,7 +198,7 @@ class QuickBooksBooks:
         link.TxnType = "Invoice"
         line.LinkedTxn = [link]
         qbo_payment.Line = [line]
-        created = self._call(
+        created = self.call(
             qbo_payment.save,
             qb=self._qb,
             request_id=request_id("payment", self._org_id, payment.payment_key),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crm_finance.adapters.postgres.connections import PostgresConnections
 from crm_finance.adapters.qbo.books import QuickBooksBooks
 from crm_finance.adapters.qbo.client import QboClient
+from crm_finance.adapters.qbo.reader import QboBatchReader
 from crm_finance.domain.qbo_tokens import QboTokenProvider, TokenEndpoint, TokenVault
 from crm_finance.errors import QboNotConnected
 from crm_finance.settings import Settings
@@ -31,6 +32,9 @@ class QuickBooksFactory:
             connections=self._connections,
             skew_seconds=self._settings.qbo_refresh_skew_seconds,
         )
+
+    def reader_for(self, org_id: int) -> QboBatchReader:
+        return QboBatchReader(self.for_org(org_id))
 
     def for_org(self, org_id: int) -> QuickBooksBooks:
         connection = self._connections.get(org_id)

@@ -1,0 +1,61 @@
+"""Batched QBO reads for the poller: ``Id IN`` queries of up to 1000 ids, paginated, and CDC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from crm_finance.adapters.qbo.books import QuickBooksBooks, quote
+from crm_finance.adapters.qbo.mapping import applied_payments_from_json, invoice_view_from_json
+from crm_finance.domain.polling import BATCH, AppliedPayment, Changes, InvoiceView
+
+
+class QboBatchReader:
+    def __init__(self, books: QuickBooksBooks) -> None:
+        self._books = books
+        self._qb = books.client
+        self.calls = 0
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.calls += 1  # one logical call; retries of a throttled call are not counted
+        return self._books.call(fn, *args)
+
+    def _select(self, entity: str, ids: list[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        id_list = ", ".join(quote(i) for i in ids)
+        start = 1
+        while True:
+            page = self._call(
+                self._qb.query,
+                f"SELECT * FROM {entity} WHERE Id IN ({id_list}) "  # noqa: S608 - QBO, quoted ids
+                f"STARTPOSITION {start} MAXRESULTS {BATCH}",
+            )["QueryResponse"].get(entity, [])
+            rows.extend(page)
+            if len(page) < BATCH:
+                return rows
+            start += BATCH
+
+    def invoices(self, ids: list[str]) -> list[InvoiceView]:
+        return [invoice_view_from_json(row) for row in self._select("Invoice", ids)]
+
+    def payments(self, ids: list[str]) -> list[AppliedPayment]:
+        return [p for row in self._select("Payment", ids) for p in applied_payments_from_json(row)]
+
+    def changes_since(self, since: datetime) -> Changes:
+        data = self._call(self._qb.change_data_capture, "Invoice,Payment", since.isoformat())
+        found: dict[str, list[dict[str, Any]]] = {"Invoice": [], "Payment": []}
+        for response in data.get("CDCResponse", []):
+            for part in response.get("QueryResponse", []):
+                for entity in found:
+                    found[entity].extend(part.get(entity, []))
+        deleted = [str(i["Id"]) for i in found["Invoice"] if i.get("status") == "Deleted"]
+        live = [invoice_view_from_json(i) for i in found["Invoice"] if i.get("status") != "Deleted"]
+        payments = [
+            p
+            for row in found["Payment"]
+            if row.get("status") != "Deleted"
+            for p in applied_payments_from_json(row)
+        ]
+        truncated = len(found["Invoice"]) >= BATCH or len(found["Payment"]) >= BATCH
+        return Changes(live, deleted, payments, truncated)

@@ -1,0 +1,274 @@
+"""The invoice poller: brings each open invoice's QBO state back into the CRM.
+
+Reads are batched (``Id IN`` with up to 1000 ids a call) and, when a recent cursor
+exists, limited to what QBO's change data capture reports since then, with an overlap
+window. Facts go to the ledger under the same keys the invoice worker uses, so money
+is counted once whoever sees it first. A per-org lease keeps overlapping runs apart; a
+run commits batch by batch, so one that dies keeps its work and the next one finishes.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from crm_finance.domain.models import QboInvoice, QboStatus, payment_ref
+from crm_finance.errors import DomainError, QboNotConnected
+
+BATCH = 1000  # QBO's MAXRESULTS ceiling, and the size of one database batch
+CDC_OVERLAP = timedelta(minutes=5)
+CDC_MAX_AGE = timedelta(days=29)  # QBO's CDC looks back at most 30 days
+LEASE_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    """An invoice as QBO holds it now (``deleted`` when QBO no longer has it)."""
+
+    invoice: QboInvoice
+    sync_token: int
+    due_date: date | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class AppliedPayment:
+    payment_id: str
+    invoice_id: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    invoices: list[InvoiceView]
+    deleted_ids: list[str]
+    payments: list[AppliedPayment]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class TrackedInvoice:
+    lead_id: int
+    invoice_id: str
+
+
+@dataclass(frozen=True)
+class PollState:
+    cdc_cursor: datetime | None
+
+
+@dataclass
+class PollReport:
+    org_id: int
+    trigger: str
+    mode: str = "skipped"
+    checked: int = 0
+    changed: int = 0
+    errors: int = 0
+    qbo_calls: int = 0
+    outcome: str = "ok"
+    reason: str | None = None
+    run_id: int | None = None
+    payments_recorded: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "org_id": self.org_id,
+            "trigger": self.trigger,
+            "mode": self.mode,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "checked": self.checked,
+            "changed": self.changed,
+            "payments_recorded": self.payments_recorded,
+            "errors": self.errors,
+            "qbo_calls": self.qbo_calls,
+        }
+
+
+class QboReader(Protocol):
+    calls: int
+
+    def invoices(self, ids: list[str]) -> list[InvoiceView]: ...
+
+    def payments(self, ids: list[str]) -> list[AppliedPayment]: ...
+
+    def changes_since(self, since: datetime) -> Changes: ...
+
+
+class PollStore(Protocol):
+    def acquire_lease(self, org_id: int, owner: str, seconds: int) -> PollState | None: ...
+
+    def release_lease(
+        self, org_id: int, owner: str, *, cursor: datetime | None, full_scan: bool
+    ) -> None: ...
+
+    def start_run(self, org_id: int, trigger: str) -> int: ...
+
+    def finish_run(self, run_id: int, report: PollReport) -> None: ...
+
+    def tracked_invoices(self, org_id: int, *, after: int, limit: int) -> list[TrackedInvoice]: ...
+
+    def tracked_subset(self, org_id: int, invoice_ids: list[str]) -> dict[str, int]: ...
+
+    def known_payment_refs(self, org_id: int, refs: list[str]) -> set[str]: ...
+
+    def apply(self, org_id: int, views: list[InvoiceView], payments: list[AppliedPayment]) -> int:
+        """Lead state, ``payment_received`` and ``invoice_paid`` in one transaction."""
+        ...
+
+
+def _chunks(items: list[str], size: int = BATCH) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+
+def _gone(invoice_id: str) -> InvoiceView:
+    return InvoiceView(
+        QboInvoice(invoice_id, None, 0, 0, QboStatus.DELETED), sync_token=2**31 - 1, deleted=True
+    )
+
+
+class _Run:
+    def __init__(
+        self, org_id: int, store: PollStore, reader: QboReader, report: PollReport
+    ) -> None:
+        self.org_id, self.store, self.reader, self.report = org_id, store, reader, report
+
+    def reconcile(
+        self, views: list[InvoiceView], extra_payments: Iterable[AppliedPayment] = ()
+    ) -> None:
+        """Fetch the payments the ledger lacks, then apply the batch in one transaction."""
+        known_payments = {p.payment_id for p in extra_payments}
+        wanted = sorted({pid for v in views for pid in v.invoice.payment_ids} - known_payments)
+        refs = {
+            pid: [payment_ref(pid, v.invoice.id) for v in views if pid in v.invoice.payment_ids]
+            for pid in wanted
+        }
+        known = self.store.known_payment_refs(self.org_id, [r for rs in refs.values() for r in rs])
+        missing = [pid for pid, rs in refs.items() if not set(rs) <= known]
+        payments = list(extra_payments)
+        for chunk in _chunks(missing):
+            payments.extend(self.reader.payments(chunk))
+        ids = {v.invoice.id for v in views}
+        payments = [p for p in payments if p.invoice_id in ids]
+        self.report.checked += len(views)
+        self.report.changed += self.store.apply(self.org_id, views, payments)
+        self.report.payments_recorded += len(payments)
+
+    def full_scan(self) -> None:
+        after = 0
+        while True:
+            page = self.store.tracked_invoices(self.org_id, after=after, limit=BATCH)
+            if not page:
+                return
+            ids = [t.invoice_id for t in page]
+            found = {v.invoice.id: v for v in self.reader.invoices(ids)}
+            self.reconcile([found.get(i) or _gone(i) for i in ids])
+            after = page[-1].lead_id
+
+    def from_changes(self, changes: Changes) -> None:
+        tracked = self.store.tracked_subset(
+            self.org_id,
+            sorted(
+                {v.invoice.id for v in changes.invoices}
+                | set(changes.deleted_ids)
+                | {p.invoice_id for p in changes.payments}
+            ),
+        )
+        views = {v.invoice.id: v for v in changes.invoices if v.invoice.id in tracked}
+        views.update({i: _gone(i) for i in changes.deleted_ids if i in tracked})
+        unseen = sorted(set(tracked) - set(views))  # touched only by a payment
+        for chunk in _chunks(unseen):
+            views.update({v.invoice.id: v for v in self.reader.invoices(chunk)})
+        batch = list(views.values())
+        for start in range(0, len(batch), BATCH):
+            part = batch[start : start + BATCH]
+            ids = {v.invoice.id for v in part}
+            self.reconcile(part, [p for p in changes.payments if p.invoice_id in ids])
+
+
+def poll_org(
+    org_id: int,
+    *,
+    trigger: str,
+    store: PollStore,
+    reader_for: Callable[[int], QboReader],
+    now: Callable[[], datetime],
+) -> PollReport:
+    """One poll of one org; always leaves a heartbeat row, whatever happens."""
+    report = PollReport(org_id=org_id, trigger=trigger)
+    report.run_id = store.start_run(org_id, trigger)
+    owner = _owner()
+    state = store.acquire_lease(org_id, owner, LEASE_SECONDS)
+    if state is None:
+        report.outcome, report.reason = "skipped", "another poll of this org is running"
+        store.finish_run(report.run_id, report)
+        return report
+    started = now()
+    cursor: datetime | None = None
+    reader: QboReader | None = None
+    try:
+        reader = reader_for(org_id)
+        run = _Run(org_id, store, reader, report)
+        fresh_cursor = state.cdc_cursor is not None and started - state.cdc_cursor < CDC_MAX_AGE
+        changes = reader.changes_since(state.cdc_cursor - CDC_OVERLAP) if fresh_cursor else None
+        if changes is not None and not changes.truncated:
+            report.mode = "cdc"
+            run.from_changes(changes)
+        else:
+            report.mode = "full"
+            run.full_scan()
+        cursor = started
+    except QboNotConnected as exc:
+        report.outcome, report.reason = "skipped", exc.message
+    except Exception as exc:
+        reason = (
+            f"{exc.code}: {exc.message}" if isinstance(exc, DomainError) else type(exc).__name__
+        )
+        report.outcome, report.reason, report.errors = "failed", reason, 1
+        raise
+    finally:
+        report.qbo_calls = reader.calls if reader is not None else 0
+        store.release_lease(org_id, owner, cursor=cursor, full_scan=report.mode == "full")
+        store.finish_run(report.run_id, report)
+    return report
+
+
+def check_invoice(
+    org_id: int,
+    invoice_id: str,
+    *,
+    store: PollStore,
+    reader: QboReader,
+) -> PollReport:
+    """One invoice, on demand (``/qbo/sync/invoice/{proposal_id}/check``)."""
+    report = PollReport(org_id=org_id, trigger="single", mode="single")
+    report.run_id = store.start_run(org_id, "single")
+    try:
+        found = reader.invoices([invoice_id])
+        _Run(org_id, store, reader, report).reconcile(found or [_gone(invoice_id)])
+    except Exception as exc:
+        report.outcome, report.errors = "failed", 1
+        report.reason = f"{exc.code}: {exc.message}" if isinstance(exc, DomainError) else None
+        raise
+    finally:
+        report.qbo_calls = reader.calls
+        store.finish_run(report.run_id, report)
+    return report
+
+
+def wall_clock() -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(time.time(), tz=UTC)
