@@ -186,5 +186,6 @@ def test_discovery_document_is_fetched_once_not_per_cold_start(api, stack, db, f
     for _ in range(3):
         wiring.reset()
         unload_functions()  # a cold start of every function
-        assert api.get("/qbo/oauth/start", headers=headers, allow_redirects=False).status_code == 302
+        start = api.get("/qbo/oauth/start", headers=headers, allow_redirects=False)
+        assert start.status_code == 302
     assert stack.emulator.request_count(kind="discovery") == before + 1

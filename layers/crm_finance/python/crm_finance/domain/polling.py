@@ -221,8 +221,10 @@ def poll_org(
     try:
         reader = reader_for(org_id)
         run = _Run(org_id, store, reader, report)
-        fresh_cursor = state.cdc_cursor is not None and started - state.cdc_cursor < CDC_MAX_AGE
-        changes = reader.changes_since(state.cdc_cursor - CDC_OVERLAP) if fresh_cursor else None
+        cdc_from = state.cdc_cursor
+        changes = None
+        if cdc_from is not None and started - cdc_from < CDC_MAX_AGE:
+            changes = reader.changes_since(cdc_from - CDC_OVERLAP)
         if changes is not None and not changes.truncated:
             report.mode = "cdc"
             run.from_changes(changes)
