@@ -28,8 +28,7 @@ WITH v AS (
 ), before AS (
     SELECT l.id, l.qbo_status, l.qbo_balance_cents
     FROM leads l JOIN v ON l.qbo_invoice_id = v.invoice_id
-    WHERE l.org_id = %(org)s
-    FOR UPDATE OF l
+    WHERE l.org_id = %(org)s  -- the statement's snapshot: values before the update below
 ), updated AS (
     UPDATE leads l
     SET qbo_status = v.status, qbo_balance_cents = v.balance, qbo_total_cents = v.total,
