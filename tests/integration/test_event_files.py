@@ -23,6 +23,16 @@ EXPECTED_STATUS = {
     "admin_api/create_lead_unauthorized.json": 401,
     "admin_api/list_open_leads.json": 200,
     "invoice_worker/sqs_batch.json": None,
+    "qbo_oauth/start.json": 302,
+    "qbo_oauth/link.json": 200,
+    "qbo_oauth/status.json": 200,
+    "qbo_oauth/callback_access_denied.json": 400,
+    "qbo_oauth/callback_unknown_state.json": 400,
+    "qbo_sync/poll_all.json": 200,
+    "qbo_sync/check_invoice_unknown_lead.json": 404,
+    "qbo_sync/sync_customer_unknown_lead.json": 404,
+    "poll_scheduler/scheduled.json": "scheduled",
+    "poll_worker/sqs_poll_org.json": None,
 }
 
 
@@ -56,6 +66,9 @@ def test_event_through_crm_finance_invoke(name, stack, stack_file, tmp_path) -> 
     result = json.loads(out.read_text())
     if EXPECTED_STATUS[name] is None:
         assert result == {"batchItemFailures": []}  # malformed messages are dropped, not retried
+    elif EXPECTED_STATUS[name] == "scheduled":
+        assert result["orgs"] >= 1 and result["enqueued"] == result["orgs"]
+        stack.poll_source.drain()
     else:
         assert result["statusCode"] == EXPECTED_STATUS[name], result
     stack.event_source.drain()
