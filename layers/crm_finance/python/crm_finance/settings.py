@@ -49,6 +49,9 @@ class Settings(BaseModel):
     qbo_api_base_url: str = Field(
         "https://sandbox-quickbooks.api.intuit.com/v3", alias="QBO_API_BASE_URL"
     )
+    qbo_poll_requests_per_minute: int = Field(
+        400, ge=1, le=500, alias="QBO_POLL_REQUESTS_PER_MINUTE"
+    )
     qbo_minor_version: int = Field(75, ge=75, alias="QBO_MINOR_VERSION")
     qbo_timeout_seconds: float = Field(10.0, gt=0, le=60, alias="QBO_TIMEOUT_SECONDS")
     qbo_max_attempts: int = Field(4, ge=1, le=10, alias="QBO_MAX_ATTEMPTS")

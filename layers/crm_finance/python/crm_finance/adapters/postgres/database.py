@@ -24,11 +24,17 @@ if TYPE_CHECKING:
 
 class Database:
     def __init__(
-        self, url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 10_000
+        self,
+        url: str,
+        *,
+        connect_timeout: int = 5,
+        statement_timeout_ms: int = 10_000,
+        cursor_factory: type | None = None,
     ) -> None:
         self._url = url
         self._connect_timeout = connect_timeout
         self._statement_timeout_ms = statement_timeout_ms
+        self._cursor_factory = cursor_factory  # benchmarks count statements with their own
         self._local = threading.local()
 
     @property
@@ -55,6 +61,8 @@ class Database:
             raise DatabaseUnavailable(
                 f"cannot connect to PostgreSQL: {type(exc).__name__}"
             ) from exc
+        if self._cursor_factory is not None:
+            conn.cursor_factory = self._cursor_factory
         self._local.conn = conn
         return conn  # type: ignore[return-value]
 

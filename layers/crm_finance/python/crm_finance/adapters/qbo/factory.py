@@ -34,7 +34,9 @@ class QuickBooksFactory:
         )
 
     def reader_for(self, org_id: int) -> QboBatchReader:
-        return QboBatchReader(self.for_org(org_id))
+        return QboBatchReader(
+            self.for_org(org_id), requests_per_minute=self._settings.qbo_poll_requests_per_minute
+        )
 
     def for_org(self, org_id: int) -> QuickBooksBooks:
         connection = self._connections.get(org_id)

@@ -1,7 +1,14 @@
-"""Batched QBO reads for the poller: ``Id IN`` queries of up to 1000 ids, paginated, and CDC."""
+"""Batched QBO reads for the poller: ``Id IN`` queries of up to 1000 ids, paginated, and CDC.
+
+QBO allows 500 requests a minute per company. A poll runs in one instance at a time per
+org (the lease), so an in-process moving window (the ``limits`` library) keeps the poller
+under ``requests_per_minute``. That leaves room below 500 for the invoice worker, and any
+429 that still happens is retried with backoff.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -12,12 +19,24 @@ from crm_finance.domain.polling import BATCH, AppliedPayment, Changes, InvoiceVi
 
 
 class QboBatchReader:
-    def __init__(self, books: QuickBooksBooks) -> None:
+    def __init__(self, books: QuickBooksBooks, *, requests_per_minute: int = 400) -> None:
+        from limits import RateLimitItemPerMinute
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
         self._books = books
         self._qb = books.client
+        self._window = MovingWindowRateLimiter(MemoryStorage())
+        self._rate = RateLimitItemPerMinute(requests_per_minute)
         self.calls = 0
 
+    def _pace(self) -> None:
+        while not self._window.hit(self._rate, "qbo"):
+            reset_at = self._window.get_window_stats(self._rate, "qbo").reset_time
+            time.sleep(max(0.01, reset_at - time.time()))  # rate limiting, not synchronisation
+
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self._pace()
         self.calls += 1  # one logical call; retries of a throttled call are not counted
         return self._books.call(fn, *args)
 
