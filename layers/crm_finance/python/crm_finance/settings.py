@@ -27,6 +27,7 @@ class Settings(BaseModel):
     invoice_queue_url: str | None = Field(None, alias="INVOICE_QUEUE_URL")
     poll_queue_url: str | None = Field(None, alias="POLL_QUEUE_URL")
     public_api_url: str | None = Field(None, alias="PUBLIC_API_URL")
+    metrics_token_secret_id: str | None = Field(None, alias="METRICS_TOKEN_SECRET_ID")
     admin_tokens_secret_id: str | None = Field(None, alias="ADMIN_TOKENS_SECRET_ID")
     secrets_max_age_seconds: int = Field(300, ge=0, alias="SECRETS_MAX_AGE_SECONDS")
 

@@ -143,6 +143,20 @@ def schedule_ports() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def metrics_ports() -> dict[str, Any]:
+    from crm_finance.adapters.postgres.finance_state import PostgresFinanceState
+    from crm_finance.adapters.secrets import read_secret
+
+    s = load_settings().require("metrics_token_secret_id", "database_url")
+    secret_id, max_age = s.metrics_token_secret_id, s.admin_tokens_max_age_seconds
+    assert secret_id is not None
+    return {
+        "state": PostgresFinanceState(database()),
+        "token": lambda: read_secret(secret_id, max_age=max_age),
+    }
+
+
+@lru_cache(maxsize=1)
 def leads() -> Any:
     from crm_finance.adapters.postgres.repositories import PostgresLeads
 
@@ -171,6 +185,7 @@ def reset() -> None:
         oauth_ports,
         poll_ports,
         schedule_ports,
+        metrics_ports,
         leads,
         admin_tokens,
     ):

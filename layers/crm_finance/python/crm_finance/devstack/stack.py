@@ -85,6 +85,7 @@ class LocalStack:
         stripe_secret_id = self.aws.put_secret(
             f"crm-finance/{STAGE}/stripe-webhook", webhook_secret
         )
+        metrics_secret_id = self.aws.put_secret(f"crm-finance/{STAGE}/metrics-token", metrics_token)
         qbo_app_secret_id = self.aws.put_secret(
             f"crm-finance/{STAGE}/qbo-app",
             {"client_id": self.emulator.client_id, "client_secret": self.emulator.client_secret},
@@ -100,6 +101,7 @@ class LocalStack:
             "POLL_QUEUE_URL": poll_queue_url,
             "QBO_API_BASE_URL": self.emulator.base_url,
             "QBO_APP_SECRET_ID": qbo_app_secret_id,
+            "METRICS_TOKEN_SECRET_ID": metrics_secret_id,
             "QBO_DISCOVERY_URL": self.emulator.discovery_url,
             "QBO_REDIRECT_URI": f"{self.api.url}/qbo/oauth/callback",
             "QBO_TOKEN_SECRET_PREFIX": f"crm-finance/{STAGE}/qbo/",

@@ -13,6 +13,19 @@ class AdminTokens(Protocol):
     def org_for(self, token: str) -> int | None: ...
 
 
+def authenticate_metrics(authorization: str | None, *, expected: str) -> None:
+    """Prometheus's bearer credential; compared in constant time."""
+    import hmac
+
+    scheme, _, token = (authorization or "").partition(" ")
+    if (
+        scheme.lower() != "bearer"
+        or not expected
+        or not hmac.compare_digest(token.strip().encode(), expected.encode())
+    ):
+        raise Unauthorized("a valid 'Authorization: Bearer <metrics token>' header is required")
+
+
 def authenticate_admin(authorization: str | None, *, tokens: AdminTokens) -> int:
     """Return the caller's org id or raise ``Unauthorized``."""
     scheme, _, token = (authorization or "").partition(" ")
