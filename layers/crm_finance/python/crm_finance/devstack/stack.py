@@ -111,6 +111,7 @@ class LocalStack:
             "QBO_TIMEOUT_SECONDS": "5",
             "SECRETS_MAX_AGE_SECONDS": "5",
             "POWERTOOLS_SERVICE_NAME": "crm-finance-local",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
             "POWERTOOLS_METRICS_NAMESPACE": "crm-finance",
             **opts.extra_env,
         }

@@ -49,6 +49,7 @@ def load_template(path: Path | None = None) -> dict[str, Any]:
         return yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
+@lru_cache(maxsize=1)
 def functions() -> dict[str, FunctionSpec]:
     specs = {}
     for logical_id, resource in load_template()["Resources"].items():
@@ -64,6 +65,7 @@ def functions() -> dict[str, FunctionSpec]:
     return specs
 
 
+@lru_cache(maxsize=1)
 def http_routes() -> list[Route]:
     routes = []
     for logical_id, resource in load_template()["Resources"].items():

@@ -140,42 +140,65 @@ def _gone(invoice_id: str) -> InvoiceView:
 
 
 class _Run:
+    """One poll's work. Views that need payments the ledger lacks wait in ``pending`` until
+    1000 payment ids are due, so that payments are fetched 1000 at a time across pages;
+    the others are applied at once. Nothing is applied without its payments, so a run that
+    dies leaves no invoice Paid whose money is missing from the ledger."""
+
     def __init__(
         self, org_id: int, store: PollStore, reader: QboReader, report: PollReport
     ) -> None:
         self.org_id, self.store, self.reader, self.report = org_id, store, reader, report
+        self.pending: list[InvoiceView] = []
+        self.pending_payment_ids: set[str] = set()
+        self.known_payments: list[AppliedPayment] = []
 
-    def reconcile(
-        self, views: list[InvoiceView], extra_payments: Iterable[AppliedPayment] = ()
-    ) -> None:
-        """Fetch the payments the ledger lacks, then apply the batch in one transaction."""
-        known_payments = {p.payment_id for p in extra_payments}
-        wanted = sorted({pid for v in views for pid in v.invoice.payment_ids} - known_payments)
+    def _missing_payment_ids(self, views: list[InvoiceView]) -> set[str]:
+        supplied = {p.payment_id for p in self.known_payments}
         refs = {
-            pid: [payment_ref(pid, v.invoice.id) for v in views if pid in v.invoice.payment_ids]
-            for pid in wanted
+            payment_ref(pid, v.invoice.id): pid
+            for v in views
+            for pid in v.invoice.payment_ids
+            if pid not in supplied
         }
-        known = self.store.known_payment_refs(self.org_id, [r for rs in refs.values() for r in rs])
-        missing = [pid for pid, rs in refs.items() if not set(rs) <= known]
-        payments = list(extra_payments)
-        for chunk in _chunks(missing):
-            payments.extend(self.reader.payments(chunk))
+        recorded = self.store.known_payment_refs(self.org_id, sorted(refs))
+        return {pid for ref, pid in refs.items() if ref not in recorded}
+
+    def add(self, views: list[InvoiceView], payments: Iterable[AppliedPayment] = ()) -> None:
+        self.known_payments.extend(payments)
+        missing = self._missing_payment_ids(views)
+        ready = [v for v in views if not missing.intersection(v.invoice.payment_ids)]
+        self._apply(ready, self.known_payments)
+        self.pending.extend(v for v in views if missing.intersection(v.invoice.payment_ids))
+        self.pending_payment_ids |= missing
+        if len(self.pending_payment_ids) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        fetched: list[AppliedPayment] = []
+        for chunk in _chunks(sorted(self.pending_payment_ids)):
+            fetched.extend(self.reader.payments(chunk))
+        for start in range(0, len(self.pending), BATCH):
+            self._apply(self.pending[start : start + BATCH], [*self.known_payments, *fetched])
+        self.pending, self.pending_payment_ids = [], set()
+
+    def _apply(self, views: list[InvoiceView], payments: list[AppliedPayment]) -> None:
+        if not views:
+            return
         ids = {v.invoice.id for v in views}
-        payments = [p for p in payments if p.invoice_id in ids]
+        mine = [p for p in payments if p.invoice_id in ids]
         self.report.checked += len(views)
-        self.report.changed += self.store.apply(self.org_id, views, payments)
-        self.report.payments_recorded += len(payments)
+        self.report.changed += self.store.apply(self.org_id, views, mine)
+        self.report.payments_recorded += len(mine)
 
     def full_scan(self) -> None:
         after = 0
-        while True:
-            page = self.store.tracked_invoices(self.org_id, after=after, limit=BATCH)
-            if not page:
-                return
+        while page := self.store.tracked_invoices(self.org_id, after=after, limit=BATCH):
             ids = [t.invoice_id for t in page]
             found = {v.invoice.id: v for v in self.reader.invoices(ids)}
-            self.reconcile([found.get(i) or _gone(i) for i in ids])
+            self.add([found.get(i) or _gone(i) for i in ids])
             after = page[-1].lead_id
+        self.flush()
 
     def from_changes(self, changes: Changes) -> None:
         tracked = self.store.tracked_subset(
@@ -192,10 +215,10 @@ class _Run:
         for chunk in _chunks(unseen):
             views.update({v.invoice.id: v for v in self.reader.invoices(chunk)})
         batch = list(views.values())
+        relevant = [p for p in changes.payments if p.invoice_id in tracked]
         for start in range(0, len(batch), BATCH):
-            part = batch[start : start + BATCH]
-            ids = {v.invoice.id for v in part}
-            self.reconcile(part, [p for p in changes.payments if p.invoice_id in ids])
+            self.add(batch[start : start + BATCH], relevant if start == 0 else ())
+        self.flush()
 
 
 def poll_org(
@@ -258,8 +281,9 @@ def check_invoice(
     report = PollReport(org_id=org_id, trigger="single", mode="single")
     report.run_id = store.start_run(org_id, "single")
     try:
-        found = reader.invoices([invoice_id])
-        _Run(org_id, store, reader, report).reconcile(found or [_gone(invoice_id)])
+        run = _Run(org_id, store, reader, report)
+        run.add(reader.invoices([invoice_id]) or [_gone(invoice_id)])
+        run.flush()
     except Exception as exc:
         report.outcome, report.errors = "failed", 1
         report.reason = f"{exc.code}: {exc.message}" if isinstance(exc, DomainError) else None

@@ -79,6 +79,19 @@ class Database:
             self.close()
             raise DatabaseUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from exc
 
+    @contextmanager
+    def statement(self) -> Iterator[Cursor]:
+        """A cursor for one self-contained statement, run in autocommit: one round trip."""
+        import psycopg
+
+        conn = self._connection()
+        try:
+            with conn.cursor() as cur:
+                yield cur
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self.close()
+            raise DatabaseUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from exc
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None

@@ -113,14 +113,19 @@ class PostgresInbox:
     ) -> tuple[InboxStatus, bool]:
         from psycopg.types.json import Jsonb
 
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:  # one round trip: no BEGIN/COMMIT around it
             cur.execute(
-                """INSERT INTO stripe_events (event_id, event_type, livemode, payment_key,
-                                              org_id, lead_id, amount_cents, currency, payload,
-                                              status, reason)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (event_id) DO NOTHING
-                   RETURNING status""",
+                """WITH inserted AS (
+                       INSERT INTO stripe_events (event_id, event_type, livemode, payment_key,
+                                                  org_id, lead_id, amount_cents, currency,
+                                                  payload, status, reason)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (event_id) DO NOTHING
+                       RETURNING status)
+                   SELECT status, true AS created FROM inserted
+                   UNION ALL
+                   SELECT status, false FROM stripe_events
+                   WHERE event_id = %s AND NOT EXISTS (SELECT 1 FROM inserted)""",
                 (
                     event_id,
                     event_type,
@@ -133,13 +138,11 @@ class PostgresInbox:
                     Jsonb(payload),
                     status.value,
                     reason,
+                    event_id,
                 ),
             )
-            inserted = cur.fetchone()
-            if inserted:
-                return InboxStatus(inserted["status"]), True
-            cur.execute("SELECT status FROM stripe_events WHERE event_id = %s", (event_id,))
-            return InboxStatus(fetch_one(cur)["status"]), False
+            row = fetch_one(cur)
+        return InboxStatus(row["status"]), bool(row["created"])
 
     def get(self, event_id: str) -> InboxEvent | None:
         with self._db.transaction() as cur:

@@ -51,7 +51,7 @@ class QboBatchReader:
                 f"STARTPOSITION {start} MAXRESULTS {BATCH}",
             )["QueryResponse"].get(entity, [])
             rows.extend(page)
-            if len(page) < BATCH:
+            if len(page) < BATCH or len(rows) >= len(ids):  # Id IN returns at most len(ids)
                 return rows
             start += BATCH
 
