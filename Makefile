@@ -32,6 +32,8 @@ typecheck: venv
 
 template-check: venv
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(BIN)/sam validate --lint --template template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
 test: lint typecheck template-check
 	$(BIN)/python -m pytest
