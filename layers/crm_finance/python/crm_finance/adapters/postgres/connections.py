@@ -34,7 +34,7 @@ class PostgresConnections:
         self._db = db
 
     def get(self, org_id: int) -> QboConnection | None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT org_id, realm_id, environment, token_secret_id, item_id, status,
                           last_error, access_expires_at, refresh_expires_at, last_refreshed_at,
@@ -46,14 +46,14 @@ class PostgresConnections:
         return QboConnection(**row) if row else None
 
     def connected_org_ids(self) -> list[int]:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 "SELECT org_id FROM qbo_connections WHERE status = 'connected' ORDER BY org_id"
             )
             return [int(r["org_id"]) for r in cur.fetchall()]
 
     def save_connected(self, org_id: int, tokens: QboTokens, *, token_secret_id: str) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """INSERT INTO qbo_connections (org_id, realm_id, environment, token_secret_id,
                                                 access_expires_at, refresh_expires_at)
@@ -83,7 +83,7 @@ class PostgresConnections:
             yield
 
     def record_refresh(self, org_id: int, tokens: QboTokens) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """UPDATE qbo_connections
                    SET access_expires_at = to_timestamp(%s), refresh_expires_at = to_timestamp(%s),
@@ -93,7 +93,7 @@ class PostgresConnections:
             )
 
     def mark_disconnected(self, org_id: int, reason: str) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """UPDATE qbo_connections
                    SET status = 'disconnected', last_error = %s, last_refresh_error = %s,

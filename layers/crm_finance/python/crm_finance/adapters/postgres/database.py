@@ -81,7 +81,10 @@ class Database:
 
     @contextmanager
     def statement(self) -> Iterator[Cursor]:
-        """A cursor for one self-contained statement, run in autocommit: one round trip."""
+        """A cursor for one self-contained statement: one round trip, no BEGIN/COMMIT.
+
+        Inside an open ``transaction()`` on this thread it simply joins that transaction.
+        """
         import psycopg
 
         conn = self._connection()

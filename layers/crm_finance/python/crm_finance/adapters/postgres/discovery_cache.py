@@ -13,7 +13,7 @@ class PostgresDiscoveryCache:
         self._db = db
 
     def get(self, url: str, *, max_age_seconds: int) -> dict[str, Any] | None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT document FROM qbo_discovery_cache
                    WHERE url = %s AND fetched_at > now() - make_interval(secs => %s)""",
@@ -23,7 +23,7 @@ class PostgresDiscoveryCache:
         return dict(row["document"]) if row else None
 
     def put(self, url: str, document: dict[str, Any]) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """INSERT INTO qbo_discovery_cache (url, document) VALUES (%s, %s::jsonb)
                    ON CONFLICT (url) DO UPDATE

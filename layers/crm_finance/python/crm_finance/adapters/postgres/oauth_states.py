@@ -29,7 +29,7 @@ class PostgresOAuthStates:
 
     def consume(self, value: str, *, purpose: str) -> int | None:
         """The org the value was issued for, once; None if unknown, expired or used."""
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """UPDATE oauth_states SET used_at = now()
                    WHERE state_hash = %s AND purpose = %s AND used_at IS NULL

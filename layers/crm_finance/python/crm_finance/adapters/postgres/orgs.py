@@ -10,6 +10,6 @@ class PostgresOrgs:
         self._db = db
 
     def create(self, name: str) -> int:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute("INSERT INTO orgs (name) VALUES (%s) RETURNING id", (name,))
             return int(fetch_one(cur)["id"])

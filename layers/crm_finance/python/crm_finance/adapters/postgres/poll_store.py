@@ -100,7 +100,7 @@ class PostgresPollStore:
             )
 
     def start_run(self, org_id: int, trigger: str) -> int:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 "INSERT INTO poll_runs (org_id, trigger) VALUES (%s, %s) RETURNING id",
                 (org_id, trigger),
@@ -108,7 +108,7 @@ class PostgresPollStore:
             return int(fetch_one(cur)["id"])
 
     def finish_run(self, run_id: int, report: PollReport) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """UPDATE poll_runs
                    SET finished_at = now(), mode = %s, checked = %s, changed = %s, errors = %s,
@@ -127,7 +127,7 @@ class PostgresPollStore:
             )
 
     def tracked_invoices(self, org_id: int, *, after: int, limit: int) -> list[TrackedInvoice]:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT id, qbo_invoice_id FROM leads
                    WHERE org_id = %s AND id > %s AND qbo_invoice_id IS NOT NULL
@@ -140,7 +140,7 @@ class PostgresPollStore:
     def tracked_subset(self, org_id: int, invoice_ids: list[str]) -> dict[str, int]:
         if not invoice_ids:
             return {}
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT id, qbo_invoice_id FROM leads
                    WHERE org_id = %s AND qbo_invoice_id = ANY(%s)""",
@@ -151,7 +151,7 @@ class PostgresPollStore:
     def known_payment_refs(self, org_id: int, refs: list[str]) -> set[str]:
         if not refs:
             return set()
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT source_ref FROM finance_ledger
                    WHERE org_id = %s AND kind = 'payment_received' AND source_ref = ANY(%s)""",

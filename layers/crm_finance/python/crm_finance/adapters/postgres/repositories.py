@@ -59,13 +59,13 @@ class PostgresLeads:
             return _lead(fetch_one(cur))
 
     def get(self, lead_id: int) -> Lead | None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(_SELECT_LEAD, (lead_id,))
             row = cur.fetchone()
         return _lead(row) if row else None
 
     def set_customer(self, lead_id: int, customer_id: str) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 "UPDATE leads SET qbo_customer_id = %s, updated_at = now() WHERE id = %s",
                 (customer_id, lead_id),
@@ -74,7 +74,7 @@ class PostgresLeads:
     def list(
         self, org_id: int, *, statuses: tuple[str, ...] | None, after: int, limit: int
     ) -> list[dict]:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT id, contact_name, company_name, proposal_amount_cents AS amount_cents,
                           currency, status, qbo_invoice_id, qbo_invoice_number, qbo_status,
@@ -145,7 +145,7 @@ class PostgresInbox:
         return InboxStatus(row["status"]), bool(row["created"])
 
     def get(self, event_id: str) -> InboxEvent | None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """SELECT event_id, event_type, status, reason, payment_key, org_id, lead_id,
                           amount_cents, currency, payload
@@ -176,7 +176,7 @@ class PostgresInbox:
         )
 
     def mark(self, event_id: str, status: InboxStatus, reason: str | None = None) -> None:
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(
                 """UPDATE stripe_events SET status = %s, reason = %s, processed_at = now()
                    WHERE event_id = %s AND status = 'received'""",
