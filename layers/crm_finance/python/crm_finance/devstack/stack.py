@@ -29,6 +29,7 @@ class StackOptions:
     visibility_timeout: int = 2
     max_receives: int = 5
     poll_interval_seconds: float | None = None  # None: the schedule does not run
+    connect_demo_org: bool = True  # False: the demo org connects through the OAuth flow
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,7 +119,7 @@ class LocalStack:
         apply_environment(env)
         wiring.reset()
 
-        org_id, realm_id, access_token = self._create_demo_org(database_url)
+        org_id, realm_id, access_token = self._create_demo_org(database_url, opts.connect_demo_org)
         admin_secret_id = self.aws.put_secret(
             f"crm-finance/{STAGE}/admin-tokens",
             {"tokens": [{"sha256": token_digest(admin_token), "org_id": org_id, "label": "demo"}]},
@@ -161,7 +162,9 @@ class LocalStack:
             path.write_text(json.dumps(self.info, indent=2) + "\n")
             path.chmod(0o600)
 
-    def _create_demo_org(self, database_url: str) -> tuple[int, str, str]:
+    def _create_demo_org(
+        self, database_url: str, connect: bool
+    ) -> tuple[int, str | None, str | None]:
         from crm_finance.adapters.postgres.database import Database
         from crm_finance.adapters.postgres.orgs import PostgresOrgs
 
@@ -170,6 +173,8 @@ class LocalStack:
             org_id = PostgresOrgs(db).create("Demo Org")
         finally:
             db.close()
+        if not connect:
+            return org_id, None, None
         realm_id, access_token = self.connect_org_to_emulator(org_id)
         return org_id, realm_id, access_token
 
