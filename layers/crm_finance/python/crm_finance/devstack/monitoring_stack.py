@@ -62,6 +62,7 @@ class MonitoringStack:
     def __init__(self, stack: Any) -> None:
         self._stack = stack
         self._processes: list[subprocess.Popen] = []
+        self._names: list[str] = []
         self._dir = Path(tempfile.mkdtemp(prefix="crm-monitoring-"))
         self.why_not = ""
         self.running = False
@@ -131,13 +132,18 @@ class MonitoringStack:
         return False
 
     def _scraping(self) -> bool:
-        exited = [p.args[0] for p in self._processes if p.poll() is not None]
+        exited = [
+            name
+            for name, p in zip(self._names, self._processes, strict=True)
+            if p.poll() is not None
+        ]
         if exited:
-            raise RuntimeError(f"{exited[0]} exited; see its log in {self._dir}")
+            raise RuntimeError(f"{exited[0]} exited; see {exited[0]}.log in {self._dir}")
         return self.query('up{job="crm-api"}') == 1.0
 
     def _spawn(self, argv: list[str], name: str) -> None:
         log = (self._dir / f"{name}.log").open("w")
+        self._names.append(name)
         self._processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
 
     def query(self, promql: str) -> float | None:
@@ -180,6 +186,7 @@ class MonitoringStack:
             except subprocess.TimeoutExpired:
                 process.kill()
         self._processes.clear()
+        self._names.clear()
         self.running = False
         if not keep_logs:
             shutil.rmtree(self._dir, ignore_errors=True)
