@@ -21,10 +21,13 @@ import requests
 import yaml
 
 from crm_finance.devstack import stripe_fixtures
+from crm_finance.devstack.monitoring_stack import fast_rule_files
 from crm_finance.devstack.paths import repo_root
 
 MONITORING = repo_root() / "monitoring"
-pytestmark = pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("prometheus") is None, reason="prometheus not installed"
+)
 
 
 def _free_port() -> int:
@@ -70,21 +73,27 @@ def prometheus(stack, tmp_path: Path) -> Iterator[Prometheus]:
     token_file.write_text(stack.info["metrics_token"])
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(MONITORING / "prometheus-recording-rules.yml"),
-                       str(MONITORING / "prometheus-alerts.yml")],
-        "scrape_configs": [{
-            "job_name": "crm-api",
-            "metrics_path": "/metrics",
-            "authorization": {"type": "Bearer", "credentials_file": str(token_file)},
-            "static_configs": [{"targets": [api.netloc]}],
-        }],
+        "rule_files": fast_rule_files(MONITORING, tmp_path),
+        "scrape_configs": [
+            {
+                "job_name": "crm-api",
+                "metrics_path": "/metrics",
+                "authorization": {"type": "Bearer", "credentials_file": str(token_file)},
+                "static_configs": [{"targets": [api.netloc]}],
+            }
+        ],
     }
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = _free_port()
     process = subprocess.Popen(
-        ["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
-         f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("w"),
+        [
+            "prometheus",
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "prometheus.log").open("w"),
     )
     prom = Prometheus(f"http://127.0.0.1:{port}")
     try:
@@ -101,13 +110,20 @@ def test_counters_and_payment_rate_match_what_happened(api, stack, prometheus) -
     org = f'org_id="{org_id}"'
     eventually(lambda: prometheus.value(f"crm_invoices_generated_total{{{org}}}") == 0)
 
-    leads = [api.create_lead(amount_cents=10_000, email=f"obs{i}@example.com", org_headers=headers)
-             for i in range(4)]
+    leads = [
+        api.create_lead(amount_cents=10_000, email=f"obs{i}@example.com", org_headers=headers)
+        for i in range(4)
+    ]
     for i, lead in enumerate(leads):
         cents = 10_000 if i < 3 else 2_500  # three paid in full, one deposit
-        api.webhook(stripe_fixtures.payment_intent_succeeded(
-            f"evt_obs_{org_id}_{i}", f"pi_obs_{org_id}_{i}", amount_cents=cents,
-            metadata={"org_id": str(org_id), "lead_id": str(lead)}))
+        api.webhook(
+            stripe_fixtures.payment_intent_succeeded(
+                f"evt_obs_{org_id}_{i}",
+                f"pi_obs_{org_id}_{i}",
+                amount_cents=cents,
+                metadata={"org_id": str(org_id), "lead_id": str(lead)},
+            )
+        )
     stack.event_source.drain()
 
     eventually(lambda: prometheus.value(f"crm_invoice_payments_cents_total{{{org}}}") == 32_500)
@@ -116,4 +132,6 @@ def test_counters_and_payment_rate_match_what_happened(api, stack, prometheus) -
     assert prometheus.value(f"crm_qbo_connected{{{org}}}") == 1
 
     rate = eventually(lambda: prometheus.value("crm:payment_rate_30d_pct"))
-    assert rate == pytest.approx(75.0, abs=0.01), json.dumps(prometheus.query("crm:payment_rate_30d_pct"))
+    assert rate == pytest.approx(75.0, abs=0.01), json.dumps(
+        prometheus.query("crm:payment_rate_30d_pct")
+    )

@@ -140,10 +140,14 @@ def _scenario(say: _Narrator, stack: LocalStack, monitoring: MonitoringStack) ->
         f"refresh token expires {status['refresh_token_expires_at'][:10]}"
     )
 
-    say.say("POST /leads: two approved proposals")
+    say.say("POST /leads: three approved proposals")
     acme = client.create_lead("Ada Lovelace", "ada@acme.example", "Acme Ltd", 125_000)
     globex = client.create_lead("Grace O'Hopper", "grace@globex.example", "Globex", 200_000)
-    say.detail(f"lead {acme}: Acme Ltd $1,250.00   lead {globex}: Globex $2,000.00")
+    initech = client.create_lead("Peter Gibbons", "peter@initech.example", "Initech", 80_000)
+    say.detail(
+        f"lead {acme}: Acme Ltd $1,250.00   lead {globex}: Globex $2,000.00"
+        f"   lead {initech}: Initech $800.00"
+    )
 
     full = stripe_events.payment_intent_succeeded(
         "evt_demo_full",
@@ -170,6 +174,14 @@ def _scenario(say: _Narrator, stack: LocalStack, monitoring: MonitoringStack) ->
     )
     say.say("Globex pays a $500.00 deposit (checkout.session.completed)")
     say.detail(f"-> {client.send_webhook(deposit).status_code}")
+    initech_deposit = stripe_events.payment_intent_succeeded(
+        "evt_demo_initech",
+        "pi_demo_initech",
+        amount_cents=20_000,
+        metadata={"org_id": org, "lead_id": str(initech)},
+    )
+    say.say("Initech pays a $200.00 deposit")
+    say.detail(f"-> {client.send_webhook(initech_deposit).status_code}")
 
     say.say("the invoice worker consumes the queue (customer, invoice, payment in QBO)")
     say.detail(f"processed {stack.event_source.drain()} message(s)")
