@@ -19,6 +19,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(None, alias="DATABASE_URL")
+    database_secret_id: str | None = Field(None, alias="DATABASE_SECRET_ID")
+    database_host: str | None = Field(None, alias="DATABASE_HOST")
+    database_name: str = Field("crm", alias="DATABASE_NAME")
     db_connect_timeout_seconds: int = Field(5, ge=1, le=60, alias="DB_CONNECT_TIMEOUT_SECONDS")
     db_statement_timeout_ms: int = Field(10_000, ge=100, alias="DB_STATEMENT_TIMEOUT_MS")
 

@@ -14,14 +14,37 @@ from crm_finance.errors import ConfigurationError
 from crm_finance.settings import load_settings
 
 
+def database_url() -> str:
+    """DATABASE_URL, or one built from the RDS secret and the RDS Proxy endpoint."""
+    s = load_settings()
+    if s.database_url:
+        return s.database_url
+    if not (s.database_secret_id and s.database_host):
+        raise ConfigurationError(
+            "missing configuration: DATABASE_URL, or DATABASE_SECRET_ID and DATABASE_HOST"
+        )
+    from urllib.parse import quote
+
+    from crm_finance.adapters.secrets import read_json_secret
+
+    secret = read_json_secret(s.database_secret_id, max_age=s.secrets_max_age_seconds)
+    user, password = (
+        quote(str(secret["username"]), safe=""),
+        quote(str(secret["password"]), safe=""),
+    )
+    port = secret.get("port", 5432)
+    return (
+        f"postgresql://{user}:{password}@{s.database_host}:{port}/{s.database_name}?sslmode=require"
+    )
+
+
 @lru_cache(maxsize=1)
 def database() -> Any:
     from crm_finance.adapters.postgres.database import database_for
 
-    s = load_settings().require("database_url")
-    assert s.database_url is not None
+    s = load_settings()
     return database_for(
-        s.database_url,
+        database_url(),
         connect_timeout=s.db_connect_timeout_seconds,
         statement_timeout_ms=s.db_statement_timeout_ms,
     )
@@ -35,7 +58,7 @@ def webhook_ports() -> dict[str, Any]:
     from crm_finance.adapters.sqs_queue import SqsWorkQueue
     from crm_finance.adapters.stripe_signature import StripeSignatureVerifier
 
-    s = load_settings().require("stripe_webhook_secret_id", "invoice_queue_url", "database_url")
+    s = load_settings().require("stripe_webhook_secret_id", "invoice_queue_url")
     secret_id, max_age = s.stripe_webhook_secret_id, s.secrets_max_age_seconds
     assert secret_id is not None and s.invoice_queue_url is not None
     return {
@@ -137,7 +160,7 @@ def schedule_ports() -> dict[str, Any]:
     from crm_finance.adapters.aws import aws_client
     from crm_finance.adapters.sqs_queue import SqsPollQueue
 
-    s = load_settings().require("poll_queue_url", "database_url")
+    s = load_settings().require("poll_queue_url")
     assert s.poll_queue_url is not None
     return {"orgs": connections(), "queue": SqsPollQueue(s.poll_queue_url, aws_client("sqs"))}
 
@@ -147,7 +170,7 @@ def metrics_ports() -> dict[str, Any]:
     from crm_finance.adapters.postgres.finance_state import PostgresFinanceState
     from crm_finance.adapters.secrets import read_secret
 
-    s = load_settings().require("metrics_token_secret_id", "database_url")
+    s = load_settings().require("metrics_token_secret_id")
     secret_id, max_age = s.metrics_token_secret_id, s.admin_tokens_max_age_seconds
     assert secret_id is not None
     return {
