@@ -44,8 +44,21 @@ unit: venv
 integration: venv
 	$(BIN)/python -m pytest tests/integration
 
-bench: venv
-	$(BIN)/python -m bench
+# A Lambda-like interpreter for the cold-start children: the layer's requirements, boto3
+# (the Lambda runtime's) and pyyaml (the devstack's template reader); no awscrt, pyOpenSSL,
+# moto or pgserver, which the dev venv has. crm_finance comes from PYTHONPATH, not an install.
+BENCH_PYTHON ?= $(PYTHON)
+BENCH_VENV := .bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat layers/crm_finance/requirements.txt | sha1sum | cut -c1-12)
+
+$(BENCH_STAMP):
+	rm -rf $(BENCH_VENV)
+	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r layers/crm_finance/requirements.txt boto3 pyyaml
+	touch $(BENCH_STAMP)
+
+bench: venv $(BENCH_STAMP)
+	$(BIN)/python -m bench --python $(BENCH_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench-venv .local .aws-sam .pytest_cache .mypy_cache .ruff_cache

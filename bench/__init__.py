@@ -1,5 +1,6 @@
-"""Benchmarks of the CRM finance pipeline against its naive one-module build.
+"""Benchmarks of the CRM finance pipeline against naive builds of the same functions.
 
 ``python -m bench`` runs them all on one local stack; ``python -m bench.webhook``,
-``bench.worker`` and ``bench.cold_start`` run one each. Results: docs/benchmarks.md.
+``bench.worker``, ``bench.cold_start``, ``bench.metrics`` and ``bench.poller`` run one
+each. Results: docs/benchmarks.md.
 """

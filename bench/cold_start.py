@@ -1,6 +1,16 @@
 """Cold start per function: import time and first invocation, in a fresh interpreter.
 
-``.venv/bin/python -m bench.cold_start [--runs 7]``
+``.venv/bin/python -m bench.cold_start [--runs 7] [--python .bench-venv/bin/python]``
+
+``--python`` is the child interpreter (default: this one). ``make bench`` passes
+``.bench-venv/bin/python``, a virtualenv with only what a deployed function has: the
+layer's requirements plus boto3 (which the Lambda runtime provides) and pyyaml (for the
+devstack's template reader). The dev venv also holds awscrt and pyOpenSSL (pulled in by
+aws-sam-cli); botocore imports them when they are present, and Lambda's layer has
+neither. The child finds ``crm_finance`` through ``PYTHONPATH=layers/crm_finance/python``
+(no install), talks to the parent's stack over loopback (moto server, PostgreSQL, QBO
+emulator), and needs neither moto nor pgserver. It runs with
+``PYDANTIC_DISABLE_PLUGINS=__all__``, as template.yaml sets for every function.
 
 For each function a new ``python`` process (with the local stack's environment) imports
 the function module with ``lambda_runtime.load_function`` (the naive build: by file path,
@@ -127,7 +137,7 @@ raw = stage("verify: Secrets Manager client + GetSecretValue + HMAC",
 from crm_finance.domain.stripe_events import classify_event
 c = stage("classify (pydantic)", lambda: classify_event(raw))
 stage("import psycopg (first INSERT does)", lambda: __import__("psycopg"))
-stage("inbox INSERT: connect + BEGIN/INSERT/COMMIT",
+stage("inbox INSERT: connect + INSERT (one round trip)",
       lambda: ports["inbox"].record(c.event.id, c.event.type, c.event.livemode, c.payment,
                                     c.stored_payload, c.status, c.reason))
 stage("SQS send_message (first request)", lambda: ports["queue"].enqueue(c.event.id))
@@ -150,16 +160,60 @@ LIBRARY_CHILD = (
 )
 
 
-def library_costs(stack: Any, runs: int = 3) -> dict[str, float]:
+LAYER_PATH = REPO_ROOT / "layers" / "crm_finance" / "python"
+PROBE = r"""
+import importlib.util, json, sys
+print(json.dumps({
+    "version": sys.version.split()[0],
+    "prefix": sys.prefix,
+    "present": {m: importlib.util.find_spec(m) is not None
+                for m in ("awscrt", "OpenSSL", "moto", "pgserver")},
+    "crm_finance": importlib.util.find_spec("crm_finance").origin,
+}))
+"""
+
+
+def child_env(stack: Any) -> dict[str, str]:
+    """The stack's environment, with the layer on the path, as a deployed function has it."""
+    env = {**os.environ, **stack.info["env"]}
+    env["PYTHONPATH"] = str(LAYER_PATH)
+    env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    return env
+
+
+def describe_python(stack: Any, python: str) -> str:
+    """Which interpreter the children run, and what botocore would find in it."""
+    info = json.loads(
+        subprocess.run(
+            [python, "-c", PROBE],
+            capture_output=True,
+            text=True,
+            env=child_env(stack),
+            cwd=REPO_ROOT,
+            check=True,
+            timeout=60,
+        ).stdout
+    )
+    present = ", ".join(
+        f"{name} {'present' if found else 'absent'}" for name, found in info["present"].items()
+    )
+    origin = os.path.relpath(info["crm_finance"], REPO_ROOT)
+    return (
+        f"child interpreter: {python} (Python {info['version']}, prefix {info['prefix']});"
+        f" {present}; crm_finance from {origin}"
+    )
+
+
+def library_costs(stack: Any, python: str, runs: int = 3) -> dict[str, float]:
     """Each library alone in a fresh interpreter (they share dependencies, so the costs
     overlap and do not add up)."""
-    env = {**os.environ, **stack.info["env"]}
+    env = child_env(stack)
     costs = {}
     for name, statement in LIBRARIES.items():
         samples = []
         for _ in range(runs + 1):
             out = subprocess.run(
-                [sys.executable, "-c", LIBRARY_CHILD, statement],
+                [python, "-c", LIBRARY_CHILD, statement],
                 capture_output=True,
                 text=True,
                 env=env,
@@ -176,13 +230,12 @@ def _child(
     target: str,
     event: dict[str, Any],
     *,
+    python: str,
     trace: bool = False,
     code: str = CHILD,
 ) -> dict:
-    env = {**os.environ, **stack.info["env"]}
-    env.pop("PYTHONPATH", None)
     proc = subprocess.run(
-        [sys.executable, "-c", code],
+        [python, "-c", code],
         input=json.dumps(
             {
                 "target": target,
@@ -197,7 +250,7 @@ def _child(
         ),
         capture_output=True,
         text=True,
-        env=env,
+        env=child_env(stack),
         cwd=REPO_ROOT,
         timeout=120,
         check=False,
@@ -264,12 +317,20 @@ TARGETS = {
 }
 
 
-def run(stack: Any, *, runs: int = 7) -> dict[str, list[dict]]:
+def run(
+    stack: Any, *, runs: int = 7, python: str | None = None, details: bool = True
+) -> dict[str, Any]:
+    """Cold starts with ``python`` as the child interpreter (default: this one).
+
+    ``details=False`` prints only the per-function table (``python -m bench`` uses it for
+    the dev venv, side by side with the Lambda-like venv)."""
+    python = python or sys.executable
+    interpreter = describe_python(stack, python)
     load_functions(WEBHOOK)  # the parent stores the worker's events through the webhook
     samples: dict[str, list[dict]] = {name: [] for name in TARGETS}
     for attempt in range(runs + 1):
         for name, (target, make_event) in TARGETS.items():
-            figures = _child(stack, target, make_event(stack))
+            figures = _child(stack, target, make_event(stack), python=python)
             _check(name, figures["result"])
             if attempt > 0:  # the first round only warms bytecode and page caches
                 samples[name].append(figures)
@@ -311,17 +372,12 @@ def run(stack: Any, *, runs: int = 7) -> dict[str, list[dict]]:
             + (f" (pulled in: {', '.join(pulled)})" if pulled else "")
         )
         if pulled:
-            chains = _child(stack, fn, _webhook_event(stack), trace=True)["chains"]
+            chains = _child(stack, fn, _webhook_event(stack), python=python, trace=True)["chains"]
             for module in pulled:
                 notes.append(f"\nimport chain that pulls in {module} (outermost first):")
                 notes += [f"    {frame}" for frame in _shorten(chains.get(module, []))]
-    costs = library_costs(stack)
-    first_call = [
-        _child(stack, WEBHOOK, _webhook_event(stack), code=STAGES_CHILD) for _ in range(4)
-    ][1:]
-    purge_queue(stack)
     print_section(
-        f"Cold start per function (fresh interpreter; medians of {runs} runs)",
+        f"Cold start per function (fresh interpreter; medians of {runs} runs)\n\n{interpreter}",
         table(
             [
                 "function",
@@ -336,6 +392,15 @@ def run(stack: Any, *, runs: int = 7) -> dict[str, list[dict]]:
         + "\n\n"
         + "\n".join(notes),
     )
+    result = {"python": python, "interpreter": interpreter, "samples": samples, "medians": med}
+    if not details:
+        return result
+    costs = library_costs(stack, python)
+    first_call = [
+        _child(stack, WEBHOOK, _webhook_event(stack), python=python, code=STAGES_CHILD)
+        for _ in range(4)
+    ][1:]
+    purge_queue(stack)
     stage_rows = [
         [name, f"{statistics.median(r[name] for r in first_call) * 1000:.0f}"]
         for name in first_call[0]
@@ -358,7 +423,7 @@ def run(stack: Any, *, runs: int = 7) -> dict[str, list[dict]]:
         + "\n\nShared dependencies (botocore, urllib3, requests, pydantic) are paid once per "
         "process,\nso these overlap: the naive build's extra libraries cost less than their sum.",
     )
-    return samples
+    return result
 
 
 def _shorten(frames: list[str]) -> list[str]:
@@ -374,11 +439,16 @@ def _shorten(frames: list[str]) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the child interpreter (default: this one); make bench: .bench-venv/bin/python",
+    )
     args = parser.parse_args()
     with running_stack() as stack:
-        run(stack, runs=args.runs)
+        run(stack, runs=args.runs, python=args.python)
 
 
 if __name__ == "__main__":

@@ -90,14 +90,19 @@ def purge_queue(stack: Any) -> int:
     global _sqs
     if _sqs is None:
         _sqs = stack.aws.client("sqs")
-    url, dropped = stack.info["invoice_queue_url"], 0
+    return drain_queue(_sqs, stack.info["invoice_queue_url"])
+
+
+def drain_queue(sqs: Any, url: str) -> int:
+    """Receive and delete every message of ``url``; returns how many there were."""
+    dropped = 0
     while True:
-        messages = _sqs.receive_message(
+        messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30
         ).get("Messages", [])
         if not messages:
             return dropped
-        _sqs.delete_message_batch(
+        sqs.delete_message_batch(
             QueueUrl=url,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)

@@ -132,3 +132,45 @@ def test_database_down_is_reported_not_hidden(stack) -> None:
     values = samples(exposition.body.decode())
     assert values[("crm_metrics_scrape_errors", ())] == 1
     assert not any(name.startswith("crm_invoices") for name, _ in values)
+
+
+def test_running_totals_agree_with_a_full_recount(api, stack, db) -> None:
+    """The trigger-kept totals /metrics reads equal COUNT/SUM over the facts themselves."""
+    org_id, token = stack.add_org("Recount Org")
+    headers = {"authorization": f"Bearer {token}"}
+    for i, cents in enumerate((30_000, 45_000)):
+        lead = api.create_lead(
+            amount_cents=90_000, email=f"recount{i}@example.com", org_headers=headers
+        )
+        api.webhook(
+            stripe_fixtures.payment_intent_succeeded(
+                f"evt_recount_{org_id}_{i}",
+                f"pi_recount_{org_id}_{i}",
+                amount_cents=cents,
+                metadata={"org_id": str(org_id), "lead_id": str(lead)},
+            )
+        )
+    stack.event_source.drain()
+    values = samples(scrape(api).text)
+    recount = db.rows(
+        """SELECT o.id AS org_id,
+                  (SELECT count(*) FROM leads l WHERE l.org_id = o.id
+                     AND l.qbo_invoice_id IS NOT NULL
+                     AND l.qbo_status IN ('Open', 'Partial')) AS open,
+                  (SELECT coalesce(sum(qbo_balance_cents), 0) FROM leads l WHERE l.org_id = o.id
+                     AND l.qbo_invoice_id IS NOT NULL
+                     AND l.qbo_status IN ('Open', 'Partial')) AS balance,
+                  (SELECT count(*) FROM finance_ledger f WHERE f.org_id = o.id
+                     AND f.kind = 'invoice_generated') AS generated,
+                  (SELECT coalesce(sum(amount_cents), 0) FROM finance_ledger f WHERE f.org_id = o.id
+                     AND f.kind = 'payment_received') AS cents
+           FROM orgs o"""
+    )
+    for row in recount:
+        org = (("org_id", str(row["org_id"])),)
+        assert values[("crm_open_invoices", org)] == row["open"]
+        assert values[("crm_outstanding_balance_cents", org)] == row["balance"]
+        assert values[("crm_invoices_generated_total", org)] == row["generated"]
+        assert values[("crm_invoice_payments_cents_total", org)] == row["cents"]
+    mine = next(r for r in recount if r["org_id"] == org_id)
+    assert (mine["open"], mine["balance"]) == (2, 105_000)

@@ -161,6 +161,9 @@ class LocalStack:
             path = opts.state_dir / "stack.json"
             path.write_text(json.dumps(self.info, indent=2) + "\n")
             path.chmod(0o600)
+            token = opts.state_dir / "metrics_token"  # monitoring/prometheus.yml's credentials_file
+            token.write_text(metrics_token)
+            token.chmod(0o600)
 
     def _create_demo_org(
         self, database_url: str, connect: bool
@@ -233,5 +236,6 @@ class LocalStack:
             with contextlib.suppress(Exception):  # keep stopping the rest
                 part.stop()
         state_dir = self.options.state_dir
-        if state_dir is not None and (state_dir / "stack.json").exists():
-            (state_dir / "stack.json").unlink()
+        if state_dir is not None:
+            for name in ("stack.json", "metrics_token"):
+                (state_dir / name).unlink(missing_ok=True)

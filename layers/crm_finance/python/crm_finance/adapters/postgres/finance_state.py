@@ -53,10 +53,8 @@ class PostgresFinanceState:
             }
             cur.execute("SELECT org_id, outcome, runs FROM poll_run_totals")
             snap.poll_runs = {(r["org_id"], r["outcome"]): r["runs"] for r in cur.fetchall()}
-            cur.execute(
-                """SELECT org_id, count(*) AS n, coalesce(sum(qbo_balance_cents), 0) AS balance
-                   FROM leads WHERE qbo_invoice_id IS NOT NULL AND qbo_status IN ('Open', 'Partial')
-                   GROUP BY org_id"""
-            )
-            snap.open_invoices = {r["org_id"]: (r["n"], r["balance"]) for r in cur.fetchall()}
+            cur.execute("SELECT org_id, invoices, balance_cents FROM open_invoice_totals")
+            snap.open_invoices = {
+                r["org_id"]: (r["invoices"], r["balance_cents"]) for r in cur.fetchall()
+            }
         return snap
