@@ -30,10 +30,17 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-template-check: venv
+# checkov runs from its own venv: its pins clash with aws-sam-cli's.
+CHECKOV_VENV := .checkov-venv
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==3.3.30"
+
+template-check: venv $(CHECKOV_VENV)/bin/checkov
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(BIN)/sam validate --lint --template template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 PATH="$(CURDIR)/$(BIN):$$PATH" \
 		$(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 test: lint typecheck template-check
 	$(BIN)/python -m pytest
@@ -61,4 +68,4 @@ bench: venv $(BENCH_STAMP)
 	$(BIN)/python -m bench --python $(BENCH_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) .bench-venv .local .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench-venv .checkov-venv .local .aws-sam .pytest_cache .mypy_cache .ruff_cache
