@@ -19,7 +19,10 @@ def _serve(args: argparse.Namespace) -> int:
     from crm_finance.devstack.stack import LocalStack, StackOptions
 
     options = StackOptions(
-        host=args.host, api_port=args.port, poll_interval_seconds=args.poll_interval * 60
+        host=args.host,
+        api_port=args.port,
+        poll_interval_seconds=args.poll_interval * 60,
+        stripe_webhook_secret=args.stripe_webhook_secret,
     )
     stack = LocalStack(options).start()
     stopped = threading.Event()
@@ -109,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         metavar="MINUTES",
         help="invoice poller schedule in minutes (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--stripe-webhook-secret",
+        metavar="WHSEC",
+        help="Stripe signing secret to accept (e.g. from `stripe listen`); random by default",
     )
     serve.set_defaults(run=_serve)
 

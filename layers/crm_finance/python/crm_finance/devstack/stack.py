@@ -30,6 +30,7 @@ class StackOptions:
     max_receives: int = 5
     poll_interval_seconds: float | None = None  # None: the schedule does not run
     connect_demo_org: bool = True  # False: the demo org connects through the OAuth flow
+    stripe_webhook_secret: str | None = None  # e.g. the one `stripe listen` prints
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -72,7 +73,7 @@ class LocalStack:
         self.emulator = QboEmulator(host=opts.host, port=0).start()
         self._started.append(self.emulator)
 
-        webhook_secret = "whsec_" + secrets.token_urlsafe(24)
+        webhook_secret = opts.stripe_webhook_secret or "whsec_" + secrets.token_urlsafe(24)
         admin_token = "adm_" + secrets.token_urlsafe(24)
         metrics_token = "met_" + secrets.token_urlsafe(24)
         queue_url = self.aws.create_queue_with_dlq(
