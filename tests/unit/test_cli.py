@@ -83,3 +83,11 @@ def test_migrate_without_a_database_says_how() -> None:
         mp.delenv("DATABASE_URL", raising=False)
         with pytest.raises(SystemExit, match="set DATABASE_URL or pass --database-url"):
             args.run(args)
+
+
+def test_the_repository_is_found_from_any_directory(monkeypatch, tmp_path) -> None:
+    from crm_finance.devstack.paths import repo_root
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRM_FINANCE_ROOT", raising=False)
+    assert (repo_root() / "template.yaml").exists()

@@ -11,7 +11,7 @@ def repo_root() -> Path:
     if override:
         return Path(override)
     # layers/crm_finance/python/crm_finance/devstack/paths.py -> repository root
-    candidate = Path(__file__).resolve().parents[4]
+    candidate = Path(__file__).resolve().parents[5]
     if (candidate / "template.yaml").exists():
         return candidate
     return Path.cwd()
