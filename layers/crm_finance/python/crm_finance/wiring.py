@@ -217,4 +217,5 @@ def reset() -> None:
     from crm_finance.adapters import aws, secrets
 
     aws.aws_client.cache_clear()
+    aws._session.cache_clear()
     secrets.clear_provider()

@@ -1,4 +1,8 @@
-"""boto3 clients with timeouts and standard retries, created once per process."""
+"""boto3 clients with timeouts and standard retries, created once per process.
+
+All clients come from one boto3 session, so the second client reuses the first one's
+loaded endpoint and partition data instead of reading it again at cold start.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,14 @@ from typing import Any
 
 
 @cache
-def aws_client(service: str) -> Any:
+def _session() -> Any:
     import boto3
+
+    return boto3.session.Session()
+
+
+@cache
+def aws_client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(
@@ -16,4 +26,4 @@ def aws_client(service: str) -> Any:
         read_timeout=5,
         retries={"max_attempts": 3, "mode": "standard"},
     )
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    return _session().client(service, config=config)
