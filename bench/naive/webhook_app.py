@@ -26,6 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 import boto3  # noqa: F401 - imported up front, as in the naive build
+import email_validator  # noqa: F401 - every library of layers/crm_finance/requirements.txt
+import intuitlib.client  # noqa: F401
+import limits  # noqa: F401
 import psycopg
 import stripe
 import yoyo  # noqa: F401 - "migrations at deploy time", imported anyway
