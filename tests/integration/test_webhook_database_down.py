@@ -31,10 +31,11 @@ def database_down(stack, monkeypatch):
     unload_functions()
 
 
-def test_database_down_means_503_and_nothing_enqueued(stack, database_down) -> None:
+def _signed_webhook_event(stack) -> dict:
+    """The same Stripe event each time: the retry after the outage is Stripe's redelivery."""
     event = stripe_fixtures.payment_intent_succeeded("evt_db_down", "pi_db_down", amount_cents=100)
     body, headers = stripe_fixtures.webhook_request(event, stack.info["stripe_webhook_secret"])
-    api_event = build_http_api_event(
+    return build_http_api_event(
         route=Route("POST", "/payments/webhook", "StripeWebhookFunction"),
         path="/payments/webhook",
         path_params={},
@@ -42,6 +43,10 @@ def test_database_down_means_503_and_nothing_enqueued(stack, database_down) -> N
         headers=headers,
         body=body.encode(),
     )
+
+
+def test_database_down_means_503_and_nothing_enqueued(stack, database_down) -> None:
+    api_event = _signed_webhook_event(stack)
     result = invoke("StripeWebhookFunction", api_event)
     assert result["statusCode"] == 503
     assert "database_unavailable" in result["body"]
@@ -49,16 +54,7 @@ def test_database_down_means_503_and_nothing_enqueued(stack, database_down) -> N
 
 
 def test_stripe_retry_after_the_outage_is_stored(stack, db) -> None:
-    event = stripe_fixtures.payment_intent_succeeded("evt_db_down", "pi_db_down", amount_cents=100)
-    body, headers = stripe_fixtures.webhook_request(event, stack.info["stripe_webhook_secret"])
-    api_event = build_http_api_event(
-        route=Route("POST", "/payments/webhook", "StripeWebhookFunction"),
-        path="/payments/webhook",
-        path_params={},
-        query="",
-        headers=headers,
-        body=body.encode(),
-    )
+    api_event = _signed_webhook_event(stack)
     assert invoke("StripeWebhookFunction", api_event)["statusCode"] == 200
     assert (
         db.one("SELECT status FROM stripe_events WHERE event_id = 'evt_db_down'")["status"]
