@@ -64,10 +64,11 @@ def qbo_status() -> dict:
 
 @app.post("/qbo/disconnect", middlewares=[require_admin])
 def qbo_disconnect() -> dict:
+    org_id = admin_org(app)
     result = qbo.disconnect(
-        admin_org(app), oauth=ports["oauth"], vault=ports["vault"], connections=ports["connections"]
+        org_id, oauth=ports["oauth"], vault=ports["vault"], connections=ports["connections"]
     )
-    logger.info("qbo disconnected", extra={"org_id": admin_org(app), **result})
+    logger.info("qbo disconnected", extra={"org_id": org_id, **result})
     return result
 
 

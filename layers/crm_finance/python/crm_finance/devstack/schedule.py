@@ -33,10 +33,8 @@ class LocalSchedule:
         self._interval = interval_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.fired = 0
 
     def fire(self) -> Any:
-        self.fired += 1
         return invoke(self._function, scheduled_event())
 
     def start(self) -> LocalSchedule:

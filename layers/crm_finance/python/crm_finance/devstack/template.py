@@ -40,7 +40,6 @@ class FunctionSpec:
     logical_id: str
     code_dir: Path
     handler: str
-    event_sources: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +59,6 @@ def functions() -> dict[str, FunctionSpec]:
             logical_id=logical_id,
             code_dir=repo_root() / props["CodeUri"],
             handler=props["Handler"],
-            event_sources=tuple(e["Type"] for e in props.get("Events", {}).values()),
         )
     return specs
 

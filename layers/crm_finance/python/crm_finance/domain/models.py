@@ -68,7 +68,6 @@ class StripePayment:
     currency: str
     org_id: int | None
     lead_id: int | None
-    customer_email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -75,7 +75,6 @@ class PollReport:
     reason: str | None = None
     run_id: int | None = None
     payments_recorded: int = 0
-    extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {

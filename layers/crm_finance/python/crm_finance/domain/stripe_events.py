@@ -68,11 +68,10 @@ def _metadata_id(metadata: dict[str, str], key: str) -> int | None:
 def _payment_from(obj: StripeObject, event_type: str) -> StripePayment:
     if event_type == PAYMENT_INTENT_SUCCEEDED:
         amount = obj.amount_received if obj.amount_received is not None else obj.amount
-        key, email = obj.id, obj.receipt_email
+        key = obj.id
     else:
         amount = obj.amount_total
         key = obj.payment_intent or obj.id
-        email = obj.customer_details.email if obj.customer_details else None
     if amount is None or obj.currency is None:
         raise BadRequest(f"{event_type} without amount or currency")
     return StripePayment(
@@ -81,7 +80,6 @@ def _payment_from(obj: StripeObject, event_type: str) -> StripePayment:
         currency=obj.currency.upper(),
         org_id=_metadata_id(obj.metadata, "org_id"),
         lead_id=_metadata_id(obj.metadata, "lead_id"),
-        customer_email=email,
     )
 
 

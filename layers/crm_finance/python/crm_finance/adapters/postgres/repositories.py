@@ -148,7 +148,7 @@ class PostgresInbox:
         with self._db.statement() as cur:
             cur.execute(
                 """SELECT event_id, event_type, status, reason, payment_key, org_id, lead_id,
-                          amount_cents, currency, payload
+                          amount_cents, currency
                    FROM stripe_events WHERE event_id = %s""",
                 (event_id,),
             )
@@ -157,15 +157,12 @@ class PostgresInbox:
             return None
         payment = None
         if row["payment_key"] is not None:
-            obj = row["payload"].get("object", {})
-            email = obj.get("receipt_email") or None
             payment = StripePayment(
                 payment_key=row["payment_key"],
                 amount_cents=row["amount_cents"],
                 currency=row["currency"],
                 org_id=row["org_id"],
                 lead_id=row["lead_id"],
-                customer_email=email,
             )
         return InboxEvent(
             event_id=row["event_id"],

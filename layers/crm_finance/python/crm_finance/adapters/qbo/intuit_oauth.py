@@ -19,8 +19,6 @@ import requests
 from crm_finance.domain.qbo_tokens import InvalidGrant, QboTokens
 from crm_finance.errors import BadRequest, ConfigurationError, QboTransientError
 
-ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
-
 
 class DiscoveryCache(Protocol):
     def get(self, url: str, *, max_age_seconds: int) -> dict[str, Any] | None: ...
